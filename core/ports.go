@@ -1,0 +1,100 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// Store runs commands against the inventory. Update runs fn in one
+// read-write transaction: either everything fn wrote is committed and made
+// durable before Update returns nil, or nothing is. fn must have no effect
+// outside tx, since a failed commit discards its work. View runs fn in a
+// read-only snapshot.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the inventory as one transaction sees it. Getters answer ok=false
+// when the key is absent; values are copies the caller may keep. Putters
+// keep every index of the object in step.
+type Tx interface {
+	Partner(id PartnerID) (Partner, bool, error)
+	PartnerByUsername(username string) (Partner, bool, error)
+	PartnerByAPIKeyHash(hash string) (Partner, bool, error)
+	PutPartner(p Partner) error
+
+	Account(id AccountID) (Account, bool, error)
+	AccountChildren(id AccountID) ([]Account, error)
+	PutAccount(a Account) error
+
+	ServiceType(id int64) (ServiceType, bool, error)
+	PutServiceType(t ServiceType) error
+
+	Product(id int64) (Product, bool, error)
+	ProductsOf(owner PartnerID) ([]Product, error)
+	PutProduct(p Product) error
+
+	SIM(id string) (SIM, bool, error)
+	SIMByICCID(iccid string) (SIM, bool, error)
+	SIMBySimNumber(simNumber string) (SIM, bool, error)
+	SIMByIMSI(imsi string) (SIM, bool, error)
+	SIMByEID(eid string) (SIM, bool, error)
+	PutSIM(s SIM) error
+
+	Number(msisdn string) (Number, bool, error)
+	NumberByReservation(reservationID string) (Number, bool, error)
+	// FirstAvailableNumber answers the lowest Available number of owner's pool.
+	FirstAvailableNumber(owner PartnerID, pool string) (Number, bool, error)
+	PutNumber(n Number) error
+
+	SQ(id int64) (SQ, bool, error)
+	// SQsByIdentifier answers every SQ of the service type with that identifier.
+	SQsByIdentifier(serviceType int64, identifier string) ([]SQ, error)
+	PutSQ(q SQ) error
+
+	Subscription(id string) (Subscription, bool, error)
+	SubscriptionBy(kind SubscriberKind, value string) (Subscription, bool, error)
+	PutSubscription(s Subscription) error
+
+	Session(tokenHash string) (Session, bool, error)
+	PutSession(s Session) error
+
+	// NextSeq answers the next value (from 1) of a named durable sequence.
+	NextSeq(name string) (uint64, error)
+}
+
+// Clock tells the time; tests use a fixed one.
+type Clock interface{ Now() time.Time }
+
+// IDs makes secrets and identifiers; tests use deterministic ones.
+type IDs interface {
+	// Token answers 64 lower-case hex characters from a secure source.
+	Token() (string, error)
+}
+
+// Passwords hashes and verifies partner passwords (bcrypt in production).
+type Passwords interface {
+	Hash(plain string) (string, error)
+	Verify(hash, plain string) bool
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now answers the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// RandomIDs draws identifiers from crypto/rand.
+type RandomIDs struct{}
+
+// Token answers 32 random bytes as 64 lower-case hex characters.
+func (RandomIDs) Token() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}

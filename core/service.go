@@ -1,0 +1,369 @@
+package core
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// Config holds the tunables of the rules.
+type Config struct {
+	TokenTTL time.Duration // login token lifetime; default 12 months
+}
+
+// Service executes commands. It is safe for concurrent use.
+type Service struct {
+	store Store
+	clock Clock
+	ids   IDs
+	pw    Passwords
+	cfg   Config
+	// dummyHash is verified when a username is unknown so that a wrong
+	// username costs the same bcrypt work as a wrong password.
+	dummyHash string
+}
+
+// NewService wires the rules to their ports.
+func NewService(store Store, clock Clock, ids IDs, pw Passwords, cfg Config) (*Service, error) {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 365 * 24 * time.Hour
+	}
+	dummy, err := pw.Hash("simgate-timing-equaliser")
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return &Service{store: store, clock: clock, ids: ids, pw: pw, cfg: cfg, dummyHash: dummy}, nil
+}
+
+// Store exposes the store for read models of the front ends.
+func (s *Service) Store() Store { return s.store }
+
+// HashSecret is how tokens and API keys are kept at rest: SHA-256, hex.
+// They carry 256 bits of entropy, so a fast hash is enough.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// Login checks a partner's username (or partner id) and password and opens a
+// session. It answers the token, shown this once, and its expiry.
+func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, error) {
+	if username == "" || password == "" {
+		return "", time.Time{}, Errorf(KindUnauthorized, ReasonLoginRequired, "username", "username and password are required")
+	}
+	var p Partner
+	var found bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if p, found, err = tx.PartnerByUsername(username); err != nil || found {
+			return err
+		}
+		p, found, err = tx.Partner(PartnerID(username))
+		return err
+	})
+	if err != nil {
+		return "", time.Time{}, Internal(err)
+	}
+	hash := s.dummyHash
+	if found && p.PasswordHash != "" {
+		hash = p.PasswordHash
+	}
+	if ok := s.pw.Verify(hash, password); !ok || !found || p.PasswordHash == "" {
+		return "", time.Time{}, Errorf(KindUnauthorized, ReasonLoginFailed, "username", "invalid username or password")
+	}
+	token, err := s.ids.Token()
+	if err != nil {
+		return "", time.Time{}, Internal(err)
+	}
+	now := s.clock.Now().UTC()
+	sess := Session{TokenHash: HashSecret(token), Partner: p.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.PutSession(sess) }); err != nil {
+		return "", time.Time{}, Internal(err)
+	}
+	return token, sess.ExpiresAt, nil
+}
+
+// ValidTokenFormat reports whether t has the shape of a login token.
+func ValidTokenFormat(t string) bool {
+	if len(t) != 64 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Authenticate resolves a login token to its partner.
+func (s *Service) Authenticate(ctx context.Context, token string) (PartnerID, error) {
+	if !ValidTokenFormat(token) {
+		return "", Errorf(KindUnauthorized, ReasonTokenInvalid, "loginToken", "login token must be valid for the end user")
+	}
+	hash := HashSecret(token)
+	var sess Session
+	var ok bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		sess, ok, err = tx.Session(hash)
+		return err
+	})
+	if err != nil {
+		return "", Internal(err)
+	}
+	// The lookup is by hash, so its timing tells nothing of the token; the
+	// comparison guards against a store that answered a near match.
+	if !ok || subtle.ConstantTimeCompare([]byte(sess.TokenHash), []byte(hash)) != 1 {
+		return "", Errorf(KindUnauthorized, ReasonTokenInvalid, "loginToken", "login token must be valid for the end user")
+	}
+	if !s.clock.Now().Before(sess.ExpiresAt) {
+		return "", Errorf(KindUnauthorized, ReasonTokenExpired, "loginToken", "the token has expired")
+	}
+	return sess.Partner, nil
+}
+
+// Activate runs an activation command in one store transaction.
+func (s *Service) Activate(ctx context.Context, cmd Activate) (Subscription, error) {
+	now := s.clock.Now().UTC()
+	var out Subscription
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if cmd.SQ != nil {
+			out, err = activateSQ(tx, cmd, now)
+		} else {
+			err = Errorf(KindInvalid, ReasonSQOrServiceRequired, "sq", "an activation needs a service qualification")
+		}
+		return err
+	})
+	if err != nil {
+		return Subscription{}, AsError(err)
+	}
+	return out, nil
+}
+
+// activateSQ applies Emersion's ActivateService rules. The order of the
+// checks is the documented precedence: SQ, order, product, SIM.
+func activateSQ(tx Tx, cmd Activate, now time.Time) (Subscription, error) {
+	caller := cmd.Ref.Partner
+	q, st, err := resolveSQ(tx, caller, *cmd.SQ)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if err := checkOrder(q, caller); err != nil {
+		return Subscription{}, err
+	}
+	product, err := resolveProduct(tx, caller, st, cmd.Product)
+	if err != nil {
+		return Subscription{}, err
+	}
+	var sim *SIM
+	needSIM := product != nil && product.Type == ProductTypeSIMCard
+	if needSIM || cmd.SIM.SimNumber != "" {
+		if cmd.SIM.SimNumber == "" {
+			return Subscription{}, Errorf(KindInvalid, ReasonSIMRequired, "sim", "the product is a SIM card: a sim number is required")
+		}
+		found, err := heldSIM(tx, caller, cmd.SIM.SimNumber, product)
+		if err != nil {
+			return Subscription{}, err
+		}
+		sim = &found
+	}
+
+	sub := Subscription{
+		ID:                strconv.FormatInt(q.ID, 10),
+		Partner:           caller,
+		Channel:           cmd.Ref.Channel,
+		Status:            SubActive,
+		ServiceType:       st.ID,
+		ServiceIdentifier: q.ServiceIdentifier,
+		SQ:                q.ID,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	if product != nil {
+		sub.Product = product.ID
+	}
+	if sim != nil {
+		sub.SIM, sub.ICCID, sub.SimNumber, sub.IMSI = sim.ID, sim.ICCID, sim.SimNumber, sim.IMSI
+		sim.Status, sim.Subscription = SIMActive, sub.ID
+		if err := tx.PutSIM(*sim); err != nil {
+			return Subscription{}, err
+		}
+	}
+	q.Status, q.Service = SQActive, sub.ID
+	if err := tx.PutSQ(q); err != nil {
+		return Subscription{}, err
+	}
+	if err := tx.PutSubscription(sub); err != nil {
+		return Subscription{}, err
+	}
+	return sub, nil
+}
+
+func resolveSQ(tx Tx, caller PartnerID, ref SQRef) (SQ, ServiceType, error) {
+	if ref.ID != 0 {
+		q, ok, err := tx.SQ(ref.ID)
+		if err != nil {
+			return SQ{}, ServiceType{}, err
+		}
+		if !ok {
+			return SQ{}, ServiceType{}, Errorf(KindNotFound, ReasonSQNotFound, "sq", "SQ %d not found", ref.ID)
+		}
+		if q.Owner != caller {
+			return SQ{}, ServiceType{}, Errorf(KindForbidden, ReasonSQAccessDenied, "sq", "SQ %d belongs to another partner", ref.ID)
+		}
+		if !q.ReadyForActivation() {
+			return SQ{}, ServiceType{}, Errorf(KindConflict, ReasonSQStatus, "sq", "SQ %d is %q", q.ID, q.Status)
+		}
+		st, ok, err := tx.ServiceType(q.ServiceType)
+		if err != nil {
+			return SQ{}, ServiceType{}, err
+		}
+		if !ok {
+			return SQ{}, ServiceType{}, Internal(errorString("SQ " + strconv.FormatInt(q.ID, 10) + " names a missing service type"))
+		}
+		return q, st, nil
+	}
+
+	st, ok, err := tx.ServiceType(ref.ServiceType)
+	if err != nil {
+		return SQ{}, ServiceType{}, err
+	}
+	if !ok {
+		return SQ{}, ServiceType{}, Errorf(KindNotFound, ReasonServiceTypeNotFound, "service_type", "service type %d not found", ref.ServiceType)
+	}
+	if !st.MappedTo(caller) {
+		return SQ{}, ServiceType{}, Errorf(KindForbidden, ReasonServiceTypeNotMapped, "service_type", "service type %d is not mapped to %s", st.ID, caller)
+	}
+	sqs, err := tx.SQsByIdentifier(st.ID, ref.ServiceIdentifier)
+	if err != nil {
+		return SQ{}, ServiceType{}, err
+	}
+	var ready *SQ
+	for i := range sqs {
+		q := sqs[i]
+		if q.Owner != caller {
+			continue // another RSP's SQ is as good as absent
+		}
+		if q.Status == SQActive || q.Service != "" {
+			return SQ{}, ServiceType{}, Errorf(KindConflict, ReasonServiceIdentAllocated, "service_identifier", "%s is already allocated against service type %d", ref.ServiceIdentifier, st.ID)
+		}
+		if q.ReadyForActivation() && ready == nil {
+			ready = &sqs[i]
+		}
+	}
+	if ready == nil {
+		return SQ{}, ServiceType{}, Errorf(KindNotFound, ReasonServiceIdentNotReady, "service_identifier", "no ready SQ for %s and service type %d", ref.ServiceIdentifier, st.ID)
+	}
+	return *ready, st, nil
+}
+
+func checkOrder(q SQ, caller PartnerID) error {
+	switch {
+	case q.Order == nil:
+		return Errorf(KindNotFound, ReasonOrderNotFound, "order", "SQ %d has no order", q.ID)
+	case q.Order.Owner != caller:
+		return Errorf(KindForbidden, ReasonOrderAccessDenied, "order", "order %s of SQ %d belongs to another partner", q.Order.ID, q.ID)
+	case !q.Order.Finalised:
+		return Errorf(KindConflict, ReasonOrderNotFinalised, "order", "order %s of SQ %d is not finalised", q.Order.ID, q.ID)
+	}
+	return nil
+}
+
+// resolveProduct applies the product rule: an explicit product must be the
+// caller's and of the service type's category; otherwise the caller's only
+// SIM-card product of that category is used.
+func resolveProduct(tx Tx, caller PartnerID, st ServiceType, id int64) (*Product, error) {
+	if id != 0 {
+		p, ok, err := tx.Product(id)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !ok:
+			return nil, Errorf(KindNotFound, ReasonProductNotFound, "product", "product %d not found", id)
+		case p.Owner != caller:
+			return nil, Errorf(KindForbidden, ReasonProductNotAccessible, "product", "product %d belongs to another partner", id)
+		case p.Category == "":
+			return nil, Errorf(KindInvalid, ReasonProductNoCategory, "product", "product %d has no service type category", id)
+		case p.Category != st.Name:
+			return nil, Errorf(KindInvalid, ReasonProductOtherCategory, "product", "product %d is for %q, not %q", id, p.Category, st.Name)
+		}
+		return &p, nil
+	}
+	if !st.NeedsProduct {
+		return nil, nil
+	}
+	all, err := tx.ProductsOf(caller)
+	if err != nil {
+		return nil, err
+	}
+	var match []Product
+	for _, p := range all {
+		if p.Type == ProductTypeSIMCard && p.Category == st.Name {
+			match = append(match, p)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, Errorf(KindInvalid, ReasonProductNoneForCategory, "product", "no SIM card product of category %q", st.Name)
+	case 1:
+		return &match[0], nil
+	default:
+		return nil, Errorf(KindInvalid, ReasonProductAmbiguous, "product", "%d SIM card products of category %q", len(match), st.Name)
+	}
+}
+
+// heldSIM finds the caller's SIM by sim number and checks it can be
+// activated: Held, not locked, and from the product's inventory.
+func heldSIM(tx Tx, caller PartnerID, simNumber string, product *Product) (SIM, error) {
+	sim, ok, err := tx.SIMBySimNumber(simNumber)
+	if err != nil {
+		return SIM{}, err
+	}
+	switch {
+	case !ok || sim.Owner != caller:
+		return SIM{}, Errorf(KindNotFound, ReasonSIMNotFound, "sim", "SIM %s not found", simNumber)
+	case product != nil && sim.Product != product.ID:
+		return SIM{}, Errorf(KindInvalid, ReasonSIMOtherProduct, "sim", "SIM %s is not in the inventory of product %d", simNumber, product.ID)
+	case sim.Locked:
+		return SIM{}, Errorf(KindConflict, ReasonSIMLocked, "sim", "SIM %s is locked", simNumber)
+	case sim.Status != SIMHeld:
+		return SIM{}, Errorf(KindConflict, ReasonSIMNotHeld, "sim", "SIM %s is %s, not Held", simNumber, sim.Status)
+	}
+	return sim, nil
+}
+
+// ServiceDetail reads one of the caller's services, with its service type.
+func (s *Service) ServiceDetail(ctx context.Context, caller PartnerID, serviceID string) (Subscription, ServiceType, error) {
+	var sub Subscription
+	var st ServiceType
+	err := s.store.View(ctx, func(tx Tx) error {
+		var ok bool
+		var err error
+		sub, ok, err = tx.Subscription(serviceID)
+		if err != nil {
+			return err
+		}
+		if !ok || sub.Partner != caller {
+			return Errorf(KindNotFound, ReasonServiceNotFound, "service_id", "service %s not found", serviceID)
+		}
+		if sub.ServiceType != 0 {
+			st, _, err = tx.ServiceType(sub.ServiceType)
+		}
+		return err
+	})
+	if err != nil {
+		return Subscription{}, ServiceType{}, AsError(err)
+	}
+	return sub, st, nil
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

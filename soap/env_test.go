@@ -1,0 +1,118 @@
+package soap_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"simgate/core"
+	"simgate/rest"
+	"simgate/soap"
+	"simgate/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/soap")
+
+// testNow is the fixed time of every test: the sandbox's valid token has
+// not expired then, its expired token has.
+var testNow = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// seqIDs makes tokens that are deterministic yet well-formed.
+type seqIDs struct{ n atomic.Int64 }
+
+func (s *seqIDs) Token() (string, error) {
+	sum := sha256.Sum256(fmt.Appendf(nil, "token-%d", s.n.Add(1)))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+type env struct {
+	url string
+	db  *store.DB
+	svc *core.Service
+}
+
+// newEnv serves the SOAP front end over a fresh sandbox database.
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "simgate.db"), store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	pw := store.Bcrypt{Cost: bcrypt.MinCost}
+	f, err := os.Open("../testdata/sandbox.jsonl")
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = store.Import(context.Background(), db, pw, f)
+	require.NoError(t, err)
+	svc, err := core.NewService(db, fixedClock{testNow}, &seqIDs{}, pw, core.Config{})
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := echo.New()
+	e.Use(rest.RequestLog(log))
+	soap.New(svc, log, soap.Options{BaseURL: "http://simgate.test"}).Register(e)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &env{url: srv.URL, db: db, svc: svc}
+}
+
+// post sends a raw SOAP request and answers status and body.
+func (e *env) post(t testing.TB, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.url+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, string(out)
+}
+
+func readCase(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "soap", name+".request.xml"))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// golden compares got with testdata/soap/<name>.golden.xml (line endings
+// normalised), or rewrites it under -update.
+func golden(t testing.TB, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "soap", name+".golden.xml")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file: run go test ./soap -update")
+	norm := func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+	require.Equal(t, norm(string(want)), norm(got), "response differs from %s", path)
+}
+
+func endpointOf(name string) string {
+	if strings.HasPrefix(name, "login") {
+		return soap.PathAuthentication
+	}
+	return soap.PathServices
+}

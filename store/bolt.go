@@ -1,0 +1,280 @@
+// Package store is simgate's bbolt implementation of core.Store.
+//
+// Writes are group-committed: one goroutine runs every queued Update's fn in
+// a single bbolt read-write transaction and acknowledges them all after one
+// commit, so a single fsync makes many commands durable. Each fn writes to a
+// private overlay that reaches bbolt only if the fn succeeds, which keeps a
+// failing command from leaving partial writes in its neighbours' commit.
+package store
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"simgate/core"
+)
+
+// ErrClosed is returned by Update, View and Close once the DB is closed.
+var ErrClosed = core.Errorf(core.KindUnavailable, core.ReasonUnavailable, "", "store is closed")
+
+// Options tunes Open. The zero value is the production setting.
+type Options struct {
+	// Timeout bounds the wait for another process's lock on the file (default 1s).
+	Timeout time.Duration
+	// MaxBatch caps how many Update calls share one commit (default 256).
+	MaxBatch int
+}
+
+// Stats counts group commits since Open; Requests/Batches is the mean batch size.
+type Stats struct {
+	Batches  uint64 // bbolt read-write transactions committed
+	Requests uint64 // Update fns that ran in those transactions
+}
+
+// DB is the bbolt store. It is safe for concurrent use.
+type DB struct {
+	bolt     *bbolt.DB
+	path     string
+	maxBatch int
+
+	mu     sync.RWMutex // orders Update's send on queue against Close's close(queue)
+	closed bool
+	queue  chan *request
+	done   chan struct{} // closed when the committer has drained queue and exited
+
+	batches, requests atomic.Uint64
+}
+
+var _ core.Store = (*DB)(nil)
+
+// request is one Update call waiting for the committer.
+type request struct {
+	ctx    context.Context
+	fn     func(core.Tx) error
+	state  atomic.Int32 // queued, then started (by the committer) or abandoned (by the caller)
+	result chan error   // buffered, so the committer never waits for a caller
+}
+
+const (
+	queued int32 = iota
+	started
+	abandoned
+)
+
+// Open opens or creates the database at path and starts its committer.
+// It never disables fsync: durability comes from group commit instead.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.Timeout})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := bdb.Update(initSchema); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	d := &DB{
+		bolt:     bdb,
+		path:     path,
+		maxBatch: opts.MaxBatch,
+		queue:    make(chan *request, opts.MaxBatch),
+		done:     make(chan struct{}),
+	}
+	go d.commitLoop()
+	return d, nil
+}
+
+// Path answers the database file's path.
+func (d *DB) Path() string { return d.path }
+
+// Bolt exposes the bbolt handle to operator tools (check, backup). Writing
+// through it bypasses the indexes.
+func (d *DB) Bolt() *bbolt.DB { return d.bolt }
+
+// Stats answers the group-commit counters.
+func (d *DB) Stats() Stats {
+	return Stats{Batches: d.batches.Load(), Requests: d.requests.Load()}
+}
+
+// Close answers the requests already queued, stops the committer, then
+// closes the file.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return ErrClosed
+	}
+	d.closed = true
+	close(d.queue)
+	d.mu.Unlock()
+	<-d.done
+	return d.bolt.Close()
+}
+
+// View runs fn in a read-only snapshot; its puts return ErrReadOnly.
+func (d *DB) View(ctx context.Context, fn func(core.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.RLock()
+	closed := d.closed
+	d.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	return d.bolt.View(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx}) })
+}
+
+// Update runs fn exactly once, in a transaction it may share with other
+// Update calls, and returns once that transaction is durable. fn runs on the
+// committer goroutine: it must not block, nor call Update or View itself.
+// If ctx ends before fn starts, fn never runs and Update returns ctx.Err();
+// once fn has run, Update waits for the commit whatever ctx says, so its
+// answer is always the truth about what was stored.
+func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &request{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	if err := d.enqueue(r); err != nil {
+		return err
+	}
+	select {
+	case err := <-r.result:
+		return err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, abandoned) {
+			return ctx.Err()
+		}
+		return <-r.result
+	}
+}
+
+func (d *DB) enqueue(r *request) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return ErrClosed
+	}
+	select {
+	case d.queue <- r:
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
+}
+
+// commitLoop takes the first queued request, adds whatever else is already
+// waiting, and commits them together. While it waits for the disk, new
+// requests queue up, so batches grow with the load and no timer is needed.
+func (d *DB) commitLoop() {
+	defer close(d.done)
+	batch := make([]*request, 0, d.maxBatch)
+	for r := range d.queue {
+		batch = append(batch, r)
+	drain:
+		for len(batch) < d.maxBatch {
+			select {
+			case r, ok := <-d.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		d.commit(batch)
+		clear(batch)
+		batch = batch[:0]
+	}
+}
+
+// commit runs the batch's fns in one bbolt transaction and answers each
+// caller. A fn's error or panic is that caller's alone; a failure of the
+// transaction itself goes to every caller whose fn did not fail on its own.
+func (d *DB) commit(batch []*request) {
+	errs := make([]error, len(batch))
+	err := d.runBatch(batch, errs)
+	for i, r := range batch {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+		r.result <- errs[i]
+	}
+}
+
+func (d *DB) runBatch(batch []*request, errs []error) error {
+	btx, err := d.bolt.Begin(true)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	ran, dirty := 0, false
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil || !r.state.CompareAndSwap(queued, started) {
+			errs[i] = r.ctx.Err()
+			continue
+		}
+		ran++
+		ov, err := run(btx, r.fn)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		// apply fails only on bbolt-level trouble, after possibly writing part
+		// of ov: the transaction can no longer be trusted, so abort it all.
+		if err := ov.apply(btx); err != nil {
+			_ = btx.Rollback()
+			return err
+		}
+		dirty = dirty || len(ov) > 0
+	}
+	if !dirty { // nothing to make durable: spare the fsync
+		return btx.Rollback()
+	}
+	if err := btx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	d.batches.Add(1)
+	d.requests.Add(uint64(ran))
+	return nil
+}
+
+// run calls fn with a fresh overlay; a panic becomes fn's error so that one
+// bad command cannot take down the committer and every caller with it.
+func run(btx *bbolt.Tx, fn func(core.Tx) error) (ov overlay, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ov, err = nil, core.Internal(fmt.Errorf("store: update panicked: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	t := &tx{btx: btx, ov: overlay{}}
+	return t.ov, fn(t)
+}
+
+// Empty reports whether the database holds no partner yet: an inventory
+// has never been loaded into it.
+func (d *DB) Empty() (bool, error) {
+	empty := true
+	err := d.bolt.View(func(btx *bbolt.Tx) error {
+		b := btx.Bucket(bktPartners)
+		if b == nil {
+			return nil
+		}
+		k, _ := b.Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	return empty, err
+}

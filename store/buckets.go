@@ -1,0 +1,99 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout of buckets, keys and values this build reads
+// and writes. Bump it, and teach Open to migrate, whenever an existing
+// bucket changes meaning.
+const SchemaVersion = 1
+
+// ErrNewerSchema is returned by Open for a database written by a newer
+// simgate: this build would misread it, and could corrupt it by writing.
+var ErrNewerSchema = errors.New("store: database schema is newer than this build supports")
+
+// The bucket registry. Every bucket the store uses is named here and listed
+// in buckets, so Open creates it; a new bucket is one more line in each.
+// Values are JSON. Numeric ids in keys are 8-byte big-endian, so they sort
+// numerically. Unique indexes map an identifier to the primary key; 1:N
+// indexes hold parent 0x00 child keys with empty values, so a prefix seek
+// lists a parent's children in order.
+var (
+	bktPartners           = []byte("partners")                // PartnerID -> Partner
+	bktPartnersByUsername = []byte("partners_by_username")    // username -> PartnerID
+	bktPartnersByAPIKey   = []byte("partners_by_apikey")      // SHA-256 hex of an API key -> PartnerID
+	bktAccounts           = []byte("accounts")                // AccountID -> Account
+	bktAccountChildren    = []byte("account_children")        // parent 0x00 child -> ""
+	bktServiceTypes       = []byte("service_types")           // id -> ServiceType
+	bktProducts           = []byte("products")                // id -> Product
+	bktProductsByOwner    = []byte("products_by_owner")       // owner 0x00 id -> ""
+	bktSIMs               = []byte("sims")                    // SIM.ID -> SIM
+	bktSIMsByICCID        = []byte("sims_by_iccid")           // ICCID -> SIM.ID
+	bktSIMsBySimNumber    = []byte("sims_by_simnumber")       // 9-digit sim number -> SIM.ID
+	bktSIMsByIMSI         = []byte("sims_by_imsi")            // IMSI -> SIM.ID
+	bktSIMsByEID          = []byte("sims_by_eid")             // EID -> SIM.ID
+	bktNumbers            = []byte("numbers")                 // MSISDN -> Number
+	bktNumbersByResv      = []byte("numbers_by_reservation")  // reservation id -> MSISDN
+	bktNumbersAvailable   = []byte("numbers_available")       // owner 0x00 pool 0x00 MSISDN -> "", Available numbers only
+	bktSQs                = []byte("sqs")                     // id -> SQ
+	bktSQsByIdentifier    = []byte("sqs_by_identifier")       // service type, identifier 0x00 SQ id -> ""
+	bktSubscriptions      = []byte("subscriptions")           // id -> Subscription
+	bktSubsByICCID        = []byte("subscriptions_by_iccid")  // ICCID -> subscription id
+	bktSubsByIMSI         = []byte("subscriptions_by_imsi")   // IMSI -> subscription id
+	bktSubsByMSISDN       = []byte("subscriptions_by_msisdn") // MSISDN -> subscription id
+	bktSubsByIMEI         = []byte("subscriptions_by_imei")   // IMEI -> subscription id
+	bktSessions           = []byte("sessions")                // token SHA-256 hex -> Session
+	bktSequences          = []byte("sequences")               // name -> uint64
+	bktMeta               = []byte("meta")                    // schema_version -> uint64
+)
+
+var buckets = [][]byte{
+	bktPartners, bktPartnersByUsername, bktPartnersByAPIKey,
+	bktAccounts, bktAccountChildren,
+	bktServiceTypes,
+	bktProducts, bktProductsByOwner,
+	bktSIMs, bktSIMsByICCID, bktSIMsBySimNumber, bktSIMsByIMSI, bktSIMsByEID,
+	bktNumbers, bktNumbersByResv, bktNumbersAvailable,
+	bktSQs, bktSQsByIdentifier,
+	bktSubscriptions, bktSubsByICCID, bktSubsByIMSI, bktSubsByMSISDN, bktSubsByIMEI,
+	bktSessions,
+	bktSequences,
+	bktMeta,
+}
+
+var keySchemaVersion = []byte("schema_version")
+
+// initSchema checks the schema version before touching anything, so a newer
+// database is refused unmodified, then creates the missing buckets and
+// stamps a new database with the current version.
+func initSchema(btx *bbolt.Tx) error {
+	var stored []byte
+	if meta := btx.Bucket(bktMeta); meta != nil {
+		stored = meta.Get(keySchemaVersion)
+	}
+	if stored != nil {
+		if len(stored) != 8 {
+			return fmt.Errorf("store: malformed schema version %x", stored)
+		}
+		switch n := binary.BigEndian.Uint64(stored); {
+		case n > SchemaVersion:
+			return fmt.Errorf("%w (database %d, supported %d): upgrade simgate", ErrNewerSchema, n, SchemaVersion)
+		case n < SchemaVersion:
+			return fmt.Errorf("store: no migration from schema version %d to %d", n, SchemaVersion)
+		}
+	}
+	for _, name := range buckets {
+		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("store: create bucket %s: %w", name, err)
+		}
+	}
+	if stored != nil {
+		return nil
+	}
+	return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, SchemaVersion))
+}
