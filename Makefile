@@ -7,7 +7,7 @@ DB        ?= data/simgate.db
 GOFLAGS   ?=
 export GOFLAGS
 
-.PHONY: all build run reset test test-race check-generated generate vet fmt bench-store clean
+.PHONY: all build run reset test node-deps test-race check-generated generate vet fmt bench-store clean
 
 all: build
 
@@ -25,8 +25,14 @@ reset:
 
 # The whole suite: generated bindings up to date, vet, then the tests with
 # the race detector.
-test: check-generated vet
+test: check-generated vet node-deps
 	$(GO) test -race -count=1 ./...
+
+# The node soap client the WSDL interoperability test drives.
+node-deps: testdata/clients/node/node_modules/.package-lock.json
+
+testdata/clients/node/node_modules/.package-lock.json: testdata/clients/node/package-lock.json
+	cd testdata/clients/node && npm ci --no-audit --no-fund --loglevel=error
 
 # Regenerate the gowsdl bindings in wsdl/ from the WSDL files.
 generate:

@@ -68,7 +68,7 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
 	e.Use(rest.RequestLog(log))
-	soap.New(svc, log, soap.Options{BaseURL: "http://simgate.test"}).Register(e)
+	soap.New(svc, log, soap.Options{}).Register(e)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &env{url: srv.URL, db: db, svc: svc}

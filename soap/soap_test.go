@@ -330,6 +330,6 @@ func TestWSDLServed(t *testing.T) {
 		if strings.Contains(path, "Authentication") {
 			svc = "Authentication"
 		}
-		assert.Contains(t, string(body), `location="http://simgate.test/userapi/`+svc+`"`, path)
+		assert.Contains(t, string(body), `location="`+e.url+`/userapi/`+svc+`"`, path)
 	}
 }
