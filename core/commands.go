@@ -46,6 +46,9 @@ type NumberChoice struct {
 	MSISDN        string
 	ReservationID string
 	Pool          string // market / pool for NumberFromPool
+	// AcceptReserved lets NumberProvided take a number the caller reserved
+	// by MSISDN alone (MVNX: "a reserved subscriber number").
+	AcceptReserved bool
 }
 
 // SQRef selects an Emersion service qualification: by ID, or by service

@@ -31,6 +31,40 @@ type Partner struct {
 	PasswordHash string    `json:"password_hash,omitempty"`  // bcrypt
 	APIKeyHashes []string  `json:"api_key_hashes,omitempty"` // SHA-256 hex of each key
 	RootAccount  AccountID `json:"root_account,omitempty"`
+	// WebhookSecret signs notifications (Standard Webhooks, "whsec_" +
+	// base64). Kept in clear: the HMAC needs it.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	// CallbackURL is where notifications go when the API has no per-request
+	// URL (the SPS developer-hub setting).
+	CallbackURL string `json:"callback_url,omitempty"`
+}
+
+// Plan is a price plan (MVNX singleUserCode, SPS wholesalePlanId) with the
+// offering / product codes that may be added to it.
+type Plan struct {
+	Code      string      `json:"code"`
+	Partners  []PartnerID `json:"partners"`
+	Offerings []string    `json:"offerings,omitempty"`
+}
+
+// OfferedTo reports whether the plan may be sold by p.
+func (pl Plan) OfferedTo(p PartnerID) bool {
+	for _, q := range pl.Partners {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// HasOffering reports whether code is one of the plan's offerings.
+func (pl Plan) HasOffering(code string) bool {
+	for _, o := range pl.Offerings {
+		if o == code {
+			return true
+		}
+	}
+	return false
 }
 
 // Account is a node of a partner's hierarchy; Parent is empty for the root.

@@ -104,6 +104,7 @@ const (
 	ReasonTooLarge         Reason = "REQUEST_TOO_LARGE"
 	ReasonUnknownOp        Reason = "UNKNOWN_OPERATION"
 	ReasonMethodNotAllowed Reason = "METHOD_NOT_ALLOWED"
+	ReasonRateLimited      Reason = "RATE_LIMITED"
 
 	// Authentication.
 	ReasonLoginFailed   Reason = "LOGIN_FAILED"

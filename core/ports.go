@@ -59,11 +59,16 @@ type Tx interface {
 	SubscriptionBy(kind SubscriberKind, value string) (Subscription, bool, error)
 	PutSubscription(s Subscription) error
 
+	Plan(code string) (Plan, bool, error)
+	PutPlan(p Plan) error
+
 	Session(tokenHash string) (Session, bool, error)
 	PutSession(s Session) error
 
 	// NextSeq answers the next value (from 1) of a named durable sequence.
 	NextSeq(name string) (uint64, error)
+
+	AsyncTx
 }
 
 // Clock tells the time; tests use a fixed one.
@@ -73,6 +78,8 @@ type Clock interface{ Now() time.Time }
 type IDs interface {
 	// Token answers 64 lower-case hex characters from a secure source.
 	Token() (string, error)
+	// UUID answers a random (version 4) UUID.
+	UUID() (string, error)
 }
 
 // Passwords hashes and verifies partner passwords (bcrypt in production).
@@ -97,4 +104,42 @@ func (RandomIDs) Token() (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(b[:]), nil
+}
+
+// UUID answers a version 4 UUID from crypto/rand.
+func (RandomIDs) UUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// AsyncTx is the part of Tx the asynchronous engine uses.
+type AsyncTx interface {
+	Transaction(id string) (Transaction, bool, error)
+	// TransactionByKey finds a transaction by the partner's own id.
+	TransactionByKey(partner PartnerID, channel Channel, operation, partnerTxID string) (Transaction, bool, error)
+	// PutTransaction keeps the key index and the index of unfinished
+	// transactions (those with Status Received) in step.
+	PutTransaction(t Transaction) error
+	// UnfinishedTransactions answers up to limit ids of Received transactions, oldest first.
+	UnfinishedTransactions(limit int) ([]string, error)
+
+	Delivery(id string) (Delivery, bool, error)
+	// PutDelivery keeps the due index (Pending deliveries by NextAt) and the
+	// per-transaction and dead-letter indexes in step.
+	PutDelivery(d Delivery) error
+	// DueDeliveries answers up to limit Pending deliveries with NextAt <=
+	// until, earliest first, passing over (without decoding them) those
+	// for which skip answers true, so that one partner's backlog never hides
+	// another partner's due work. skip may be nil.
+	DueDeliveries(until time.Time, limit int, skip func(id string, partner PartnerID) bool) ([]Delivery, error)
+	// DeliveriesOf answers the deliveries of one transaction, in creation order.
+	DeliveriesOf(txID string) ([]Delivery, error)
+	// DeliveriesByStatus answers up to limit deliveries in a status, oldest first.
+	DeliveriesByStatus(status DeliveryStatus, limit int) ([]Delivery, error)
 }

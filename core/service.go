@@ -48,11 +48,12 @@ func HashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Login checks a partner's username (or partner id) and password and opens a
-// session. It answers the token, shown this once, and its expiry.
-func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, error) {
+// CheckPassword verifies a partner's username (or partner id) and
+// password. A wrong username costs the same bcrypt work as a wrong
+// password, and both read the same.
+func (s *Service) CheckPassword(ctx context.Context, username, password string) (PartnerID, error) {
 	if username == "" || password == "" {
-		return "", time.Time{}, Errorf(KindUnauthorized, ReasonLoginRequired, "username", "username and password are required")
+		return "", Errorf(KindUnauthorized, ReasonLoginRequired, "username", "username and password are required")
 	}
 	var p Partner
 	var found bool
@@ -65,21 +66,31 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 		return err
 	})
 	if err != nil {
-		return "", time.Time{}, Internal(err)
+		return "", Internal(err)
 	}
 	hash := s.dummyHash
 	if found && p.PasswordHash != "" {
 		hash = p.PasswordHash
 	}
 	if ok := s.pw.Verify(hash, password); !ok || !found || p.PasswordHash == "" {
-		return "", time.Time{}, Errorf(KindUnauthorized, ReasonLoginFailed, "username", "invalid username or password")
+		return "", Errorf(KindUnauthorized, ReasonLoginFailed, "username", "invalid username or password")
+	}
+	return p.ID, nil
+}
+
+// Login checks a partner's credentials and opens a session. It answers the
+// token, shown this once, and its expiry.
+func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, error) {
+	partner, err := s.CheckPassword(ctx, username, password)
+	if err != nil {
+		return "", time.Time{}, err
 	}
 	token, err := s.ids.Token()
 	if err != nil {
 		return "", time.Time{}, Internal(err)
 	}
 	now := s.clock.Now().UTC()
-	sess := Session{TokenHash: HashSecret(token), Partner: p.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
+	sess := Session{TokenHash: HashSecret(token), Partner: partner, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
 	if err := s.store.Update(ctx, func(tx Tx) error { return tx.PutSession(sess) }); err != nil {
 		return "", time.Time{}, Internal(err)
 	}
@@ -133,17 +144,21 @@ func (s *Service) Activate(ctx context.Context, cmd Activate) (Subscription, err
 	var out Subscription
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		if cmd.SQ != nil {
-			out, err = activateSQ(tx, cmd, now)
-		} else {
-			err = Errorf(KindInvalid, ReasonSQOrServiceRequired, "sq", "an activation needs a service qualification")
-		}
+		out, err = activate(tx, cmd, now)
 		return err
 	})
 	if err != nil {
 		return Subscription{}, AsError(err)
 	}
 	return out, nil
+}
+
+// activate runs the rules of the command's flavour.
+func activate(tx Tx, cmd Activate, now time.Time) (Subscription, error) {
+	if cmd.SQ != nil {
+		return activateSQ(tx, cmd, now)
+	}
+	return activateLine(tx, cmd, now)
 }
 
 // activateSQ applies Emersion's ActivateService rules. The order of the
@@ -367,3 +382,9 @@ func (s *Service) ServiceDetail(ctx context.Context, caller PartnerID, serviceID
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// Now answers the service's clock, for timestamps front ends write.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// NewID answers a fresh random identifier (a UUID).
+func (s *Service) NewID() (string, error) { return s.ids.UUID() }

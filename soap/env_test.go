@@ -116,3 +116,8 @@ func endpointOf(name string) string {
 	}
 	return soap.PathServices
 }
+
+func (s *seqIDs) UUID() (string, error) {
+	tok, _ := s.Token()
+	return tok[0:8] + "-" + tok[8:12] + "-4" + tok[13:16] + "-8" + tok[17:20] + "-" + tok[20:32], nil
+}

@@ -88,7 +88,9 @@ func TestOpenCreatesEveryBucketAndStampsVersion(t *testing.T) {
 		"service_types", "products", "products_by_owner", "sims", "sims_by_iccid", "sims_by_simnumber",
 		"sims_by_imsi", "sims_by_eid", "numbers", "numbers_by_reservation", "numbers_available", "sqs",
 		"sqs_by_identifier", "subscriptions", "subscriptions_by_iccid", "subscriptions_by_imsi",
-		"subscriptions_by_msisdn", "subscriptions_by_imei", "sessions", "sequences", "meta",
+		"subscriptions_by_msisdn", "subscriptions_by_imei", "sessions", "plans", "transactions", "tx_by_key",
+		"tx_unfinished", "deliveries", "deliveries_due", "deliveries_by_tx", "deliveries_by_status",
+		"sequences", "meta",
 	}
 	require.NoError(t, db.Bolt().View(func(btx *bbolt.Tx) error {
 		for _, name := range names {
@@ -212,6 +214,9 @@ func TestViewIsReadOnly(t *testing.T) {
 	view(t, db, func(tx core.Tx) error {
 		assert.ErrorIs(t, tx.PutSession(session("h")), store.ErrReadOnly)
 		assert.ErrorIs(t, tx.PutNumber(core.Number{MSISDN: "61400000000"}), store.ErrReadOnly)
+		assert.ErrorIs(t, tx.PutPlan(core.Plan{Code: "P"}), store.ErrReadOnly)
+		assert.ErrorIs(t, tx.PutTransaction(core.Transaction{ID: "t", Status: core.TxReceived}), store.ErrReadOnly)
+		assert.ErrorIs(t, tx.PutDelivery(core.Delivery{ID: "d", Status: core.DeliveryPending}), store.ErrReadOnly)
 		_, err := tx.NextSeq("s")
 		assert.ErrorIs(t, err, store.ErrReadOnly)
 		return nil

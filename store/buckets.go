@@ -22,7 +22,9 @@ var ErrNewerSchema = errors.New("store: database schema is newer than this build
 // Values are JSON. Numeric ids in keys are 8-byte big-endian, so they sort
 // numerically. Unique indexes map an identifier to the primary key; 1:N
 // indexes hold parent 0x00 child keys with empty values, so a prefix seek
-// lists a parent's children in order.
+// lists a parent's children in order. Times in keys are 8-byte big-endian
+// Unix nanoseconds (see timeKey), so time-ordered indexes are queues a
+// cursor reads from the front.
 var (
 	bktPartners           = []byte("partners")                // PartnerID -> Partner
 	bktPartnersByUsername = []byte("partners_by_username")    // username -> PartnerID
@@ -48,6 +50,14 @@ var (
 	bktSubsByMSISDN       = []byte("subscriptions_by_msisdn") // MSISDN -> subscription id
 	bktSubsByIMEI         = []byte("subscriptions_by_imei")   // IMEI -> subscription id
 	bktSessions           = []byte("sessions")                // token SHA-256 hex -> Session
+	bktPlans              = []byte("plans")                   // code -> Plan
+	bktTransactions       = []byte("transactions")            // id -> Transaction
+	bktTxByKey            = []byte("tx_by_key")               // partner 0x00 channel 0x00 operation 0x00 partner tx id -> id
+	bktTxUnfinished       = []byte("tx_unfinished")           // CreatedAt, id -> "", Received transactions only
+	bktDeliveries         = []byte("deliveries")              // id -> Delivery
+	bktDeliveriesDue      = []byte("deliveries_due")          // NextAt, id -> partner, Pending deliveries only
+	bktDeliveriesByTx     = []byte("deliveries_by_tx")        // tx id 0x00 CreatedAt, id -> ""
+	bktDeliveriesByStatus = []byte("deliveries_by_status")    // status 0x00 CreatedAt, id -> ""
 	bktSequences          = []byte("sequences")               // name -> uint64
 	bktMeta               = []byte("meta")                    // schema_version -> uint64
 )
@@ -62,6 +72,9 @@ var buckets = [][]byte{
 	bktSQs, bktSQsByIdentifier,
 	bktSubscriptions, bktSubsByICCID, bktSubsByIMSI, bktSubsByMSISDN, bktSubsByIMEI,
 	bktSessions,
+	bktPlans,
+	bktTransactions, bktTxByKey, bktTxUnfinished,
+	bktDeliveries, bktDeliveriesDue, bktDeliveriesByTx, bktDeliveriesByStatus,
 	bktSequences,
 	bktMeta,
 }

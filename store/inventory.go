@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +38,8 @@ type record struct {
 	PassHash string   `json:"password_hash"`
 	APIKeys  []string `json:"api_keys"`
 	Root     string   `json:"root_account"`
+	Webhook  string   `json:"webhook_secret"` // generated when absent
+	Callback string   `json:"callback_url"`
 
 	Partner  string   `json:"partner"`
 	Parent   string   `json:"parent"`
@@ -64,6 +69,9 @@ type record struct {
 
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
+
+	Code      string   `json:"code"`
+	Offerings []string `json:"offerings"`
 }
 
 type orderSpec struct {
@@ -157,7 +165,7 @@ func expand(rec record, pw core.Passwords) ([]func(core.Tx) error, error) {
 	if n < 1 || n > maxRecordCount {
 		return nil, fmt.Errorf("count must be 1 to %d", maxRecordCount)
 	}
-	if n > 1 && (rec.Kind == "partner" || rec.Kind == "account" || rec.Kind == "service_type" || rec.Kind == "session") {
+	if n > 1 && (rec.Kind == "partner" || rec.Kind == "account" || rec.Kind == "service_type" || rec.Kind == "session" || rec.Kind == "plan") {
 		return nil, errors.New("count is not allowed here")
 	}
 	if n > 1 {
@@ -174,7 +182,21 @@ func expand(rec record, pw core.Passwords) ([]func(core.Tx) error, error) {
 		if err != nil {
 			return nil, err
 		}
-		puts = append(puts, func(tx core.Tx) error { return tx.PutPartner(p) })
+		puts = append(puts, func(tx core.Tx) error {
+			q := p
+			// Without a secret in the file the stored one stays: a re-import
+			// must not break the partner's signature checks.
+			if rec.Webhook == "" {
+				old, ok, err := tx.Partner(q.ID)
+				if err != nil {
+					return err
+				}
+				if ok && old.WebhookSecret != "" {
+					q.WebhookSecret = old.WebhookSecret
+				}
+			}
+			return tx.PutPartner(q)
+		})
 	case "account":
 		if rec.ID == "" || rec.Partner == "" {
 			return nil, errors.New("id and partner are required")
@@ -264,6 +286,15 @@ func expand(rec record, pw core.Passwords) ([]func(core.Tx) error, error) {
 			}
 			puts = append(puts, func(tx core.Tx) error { return tx.PutSQ(q) })
 		}
+	case "plan":
+		if rec.Code == "" {
+			return nil, errors.New("code is required")
+		}
+		pl := core.Plan{Code: rec.Code, Offerings: rec.Offerings}
+		for _, p := range rec.Partners {
+			pl.Partners = append(pl.Partners, core.PartnerID(p))
+		}
+		puts = append(puts, func(tx core.Tx) error { return tx.PutPlan(pl) })
 	case "session":
 		if !core.ValidTokenFormat(rec.Token) || rec.Partner == "" || rec.ExpiresAt.IsZero() {
 			return nil, errors.New("a 64 lower-case hex token, a partner and expires_at are required")
@@ -303,7 +334,43 @@ func partnerOf(rec record, pw core.Passwords) (core.Partner, error) {
 		}
 		p.APIKeyHashes = append(p.APIKeyHashes, core.HashSecret(k))
 	}
+	if rec.Callback != "" {
+		u, err := url.Parse(rec.Callback)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+			return p, errors.New("callback_url must be an absolute http or https URL")
+		}
+		p.CallbackURL = rec.Callback
+	}
+	var err error
+	if p.WebhookSecret, err = webhookSecret(rec.Webhook); err != nil {
+		return p, err
+	}
 	return p, nil
+}
+
+const (
+	webhookPrefix                = "whsec_"
+	minWebhookKey, maxWebhookKey = 24, 64
+)
+
+// webhookSecret validates a Standard Webhooks secret, or makes one of 32
+// random bytes when s is empty. Only the canonical base64 is accepted: the
+// decoder would otherwise skip line breaks and stray bits, and the secret
+// the partner verifies with would differ from the one stored.
+func webhookSecret(s string) (string, error) {
+	if s == "" {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return "", err
+		}
+		return webhookPrefix + base64.StdEncoding.EncodeToString(key), nil
+	}
+	enc, ok := strings.CutPrefix(s, webhookPrefix)
+	key, err := base64.StdEncoding.DecodeString(enc)
+	if !ok || err != nil || len(key) < minWebhookKey || len(key) > maxWebhookKey || base64.StdEncoding.EncodeToString(key) != enc {
+		return "", fmt.Errorf("webhook_secret must be %q and the base64 of %d to %d bytes", webhookPrefix, minWebhookKey, maxWebhookKey)
+	}
+	return s, nil
 }
 
 // flexID is an id written as a JSON string ("demo-rsp") or number (5702).

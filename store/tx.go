@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -37,11 +38,14 @@ type entry struct {
 	del bool // a tombstone: the key is deleted
 }
 
-// apply writes the overlay into the bbolt transaction.
+// apply writes the overlay into the bbolt transaction, each bucket's keys
+// in order: bbolt splits nodes only at commit, so keys put in random order
+// shift a growing node on every insert, while sorted ones mostly append.
 func (o overlay) apply(btx *bbolt.Tx) error {
 	for name, writes := range o {
 		b := btx.Bucket([]byte(name))
-		for k, e := range writes {
+		for _, k := range slices.Sorted(maps.Keys(writes)) {
+			e := writes[k]
 			var err error
 			if e.del {
 				err = b.Delete([]byte(k))

@@ -39,6 +39,10 @@ func TestAbsentKeys(t *testing.T) {
 			func() (any, bool, error) { return tx.Subscription("x") },
 			func() (any, bool, error) { return tx.SubscriptionBy(core.ByMSISDN, "x") },
 			func() (any, bool, error) { return tx.Session("x") },
+			func() (any, bool, error) { return tx.Plan("x") },
+			func() (any, bool, error) { return tx.Transaction("x") },
+			func() (any, bool, error) { return tx.TransactionByKey("p", core.ChannelMVNX, "op", "x") },
+			func() (any, bool, error) { return tx.Delivery("x") },
 		} {
 			v, ok, err := lookup()
 			assert.NoError(t, err)
@@ -48,6 +52,16 @@ func TestAbsentKeys(t *testing.T) {
 		kids, err := tx.AccountChildren("x")
 		assert.NoError(t, err)
 		assert.Empty(t, kids)
+		for _, list := range []func() (any, error){
+			func() (any, error) { return tx.UnfinishedTransactions(0) },
+			func() (any, error) { return tx.DueDeliveries(time.Now(), 0, nil) },
+			func() (any, error) { return tx.DeliveriesOf("x") },
+			func() (any, error) { return tx.DeliveriesByStatus(core.DeliveryDead, 0) },
+		} {
+			v, err := list()
+			assert.NoError(t, err)
+			assert.Empty(t, v)
+		}
 		return nil
 	})
 }

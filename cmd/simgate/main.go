@@ -18,10 +18,15 @@ const usage = `simgate: SIM provisioning gateway
 Usage:
   simgate serve  [--addr HOST:PORT] [--db PATH] [--demo] [flags]   run the partner APIs
   simgate import [--db PATH] FILE                                   load an inventory file
+  simgate outbox list [--dead|--delivered] [--admin URL|--db PATH]  list notifications (pending by default)
+  simgate outbox replay ID [--admin URL|--db PATH]                  queue a notification again (same webhook-id)
+  simgate tx show ID [--admin URL|--db PATH]                        what happened to a transaction
+  simgate listen [--addr HOST:PORT] [--secret whsec_...]             print signed notifications (a test partner)
   simgate help                                                      this text
 
 Run "simgate COMMAND -h" for the flags of a command.
-Environment: SIMGATE_ADDR, SIMGATE_DB, SIMGATE_BASE_URL, SIMGATE_LOG_FORMAT, SIMGATE_LOG_LEVEL.
+Environment: SIMGATE_ADDR, SIMGATE_ADMIN_ADDR, SIMGATE_ADMIN, SIMGATE_DB, SIMGATE_BASE_URL,
+SIMGATE_LOG_FORMAT, SIMGATE_LOG_LEVEL.
 `
 
 func main() {
@@ -42,6 +47,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stderr)
 	case "import":
 		err = importCmd(ctx, args[1:], stdout, stderr)
+	case "outbox":
+		err = outboxCmd(ctx, args[1:], stdout, stderr)
+	case "tx":
+		err = txCmd(ctx, args[1:], stdout, stderr)
+	case "listen":
+		err = listenCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

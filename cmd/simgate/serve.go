@@ -18,17 +18,23 @@ import (
 	"simgate"
 	"simgate/core"
 	"simgate/rest"
+	"simgate/rest/callback"
+	"simgate/rest/mvnx"
 	"simgate/soap"
 	"simgate/store"
 )
 
 type serveConfig struct {
-	addr, db, baseURL   string
-	demo                bool
-	tokenTTL            time.Duration
-	shutdownTimeout     time.Duration
-	logFormat, logLevel string
-	bcryptCost          int
+	addr, adminAddr, db, baseURL string
+	demo                         bool
+	callbackTimeout              time.Duration
+	retrySchedule                string
+	allowPrivate                 string
+	workers                      int
+	tokenTTL                     time.Duration
+	shutdownTimeout              time.Duration
+	logFormat, logLevel          string
+	bcryptCost                   int
 }
 
 func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -44,11 +50,21 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.logFormat, "log-format", envOr("SIMGATE_LOG_FORMAT", "text"), "log format: text or json (SIMGATE_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("SIMGATE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (SIMGATE_LOG_LEVEL)")
 	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", 0, "bcrypt cost for passwords hashed at import (0: library default)")
+	fs.StringVar(&cfg.adminAddr, "admin-addr", envOr("SIMGATE_ADMIN_ADDR", "127.0.0.1:9090"), "operator API listen address, keep it private; empty disables it (SIMGATE_ADMIN_ADDR)")
+	fs.DurationVar(&cfg.callbackTimeout, "callback-timeout", callback.DefaultTimeout, "timeout of one notification delivery attempt")
+	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
+	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
+	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	switch cfg.allowPrivate {
+	case "auto", "true", "false":
+	default:
+		return cfg, usageError{fmt.Errorf("--allow-private-callbacks must be true, false or auto")}
 	}
 	return cfg, nil
 }
@@ -83,13 +99,46 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	schedule, err := callback.ParseSchedule(cfg.retrySchedule)
+	if err != nil {
+		return usageError{fmt.Errorf("--retry-schedule: %w", err)}
+	}
+	allowPrivate := cfg.allowPrivate == "true" || (cfg.allowPrivate == "auto" && cfg.demo)
+	sender := callback.New(callback.Options{Timeout: cfg.callbackTimeout, AllowPrivate: allowPrivate})
+	defer sender.CloseIdleConnections()
+	eng := core.NewEngine(svc, sender, log, core.EngineConfig{
+		Workers:          cfg.workers,
+		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
+		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
+			return schedule.Next(attempts, retryAfter, nil)
+		},
+	})
 
 	var ready atomic.Bool
-	e := newServer(svc, log, cfg, &ready)
+	e := newServer(svc, eng, log, cfg, &ready)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	var admin *http.Server
+	if cfg.adminAddr != "" {
+		ae := echo.New()
+		ae.HideBanner, ae.HidePort = true, true
+		ae.Use(rest.RequestLog(log))
+		registerAdmin(ae, db, eng)
+		aln, err := net.Listen("tcp", cfg.adminAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		admin = &http.Server{Handler: ae, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = admin.Serve(aln) }()
+		log.Info("admin API listening", "addr", aln.Addr().String())
+	}
+	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	engDone := make(chan struct{})
+	go func() { defer close(engDone); eng.Run(engCtx) }()
+	defer func() { stopEngine(); <-engDone; log.Info("engine stopped") }()
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -102,7 +151,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	ready.Store(true)
-	log.Info("simgate listening", "addr", ln.Addr().String(), "db", cfg.db, "demo", cfg.demo)
+	log.Info("simgate listening", "addr", ln.Addr().String(), "db", cfg.db, "demo", cfg.demo, "private_callbacks", allowPrivate)
 
 	select {
 	case err := <-errc:
@@ -113,6 +162,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
+	if admin != nil {
+		_ = admin.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Error("shutdown did not finish in time", "error", err)
 		return err
@@ -151,7 +203,7 @@ func loadSandbox(ctx context.Context, db *store.DB, pw store.Bcrypt, log *slog.L
 	return nil
 }
 
-func newServer(svc *core.Service, log *slog.Logger, cfg serveConfig, ready *atomic.Bool) *echo.Echo {
+func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveConfig, ready *atomic.Bool) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(rest.RequestLog(log))
@@ -162,5 +214,6 @@ func newServer(svc *core.Service, log *slog.Logger, cfg serveConfig, ready *atom
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	soap.New(svc, log, soap.Options{BaseURL: cfg.baseURL}).Register(e)
+	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
 	return e
 }

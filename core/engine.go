@@ -1,0 +1,471 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// EngineConfig tunes the asynchronous engine.
+type EngineConfig struct {
+	Workers          int           // concurrent executions; default 4
+	PerPartner       int           // concurrent deliveries per partner; default 4
+	PollInterval     time.Duration // how often stored work is looked for without a wake-up; default 250ms
+	DeliveryDeadline time.Duration // upper bound of one attempt, on top of the sender's own timeout; default 30s
+	// Retry answers the wait before the next attempt after the attempts-th
+	// failure, or ok=false when the delivery goes to the dead-letter state.
+	Retry func(attempts int, retryAfter time.Duration) (time.Duration, bool)
+}
+
+// Engine runs asynchronous transactions: Submit stores them durably before
+// the acknowledgement, workers execute each item exactly once and write its
+// outcome with its notifications in one store transaction (the outbox), and
+// the dispatcher delivers the outbox with retries. Everything it needs is in
+// the store, so a restarted process resumes where the last one stopped.
+type Engine struct {
+	svc       *Service
+	sender    Sender
+	cfg       EngineConfig
+	log       *slog.Logger
+	renderers map[Channel]Renderer
+
+	wakeExec, wakeSend chan struct{}
+
+	mu        sync.Mutex
+	executing map[string]bool
+	sending   map[string]bool
+	perPart   map[PartnerID]int
+}
+
+// NewEngine builds an engine; register the front ends' renderers, then Run.
+func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) *Engine {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.PerPartner <= 0 {
+		cfg.PerPartner = 4
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 250 * time.Millisecond
+	}
+	if cfg.DeliveryDeadline <= 0 {
+		cfg.DeliveryDeadline = 30 * time.Second
+	}
+	if cfg.Retry == nil {
+		cfg.Retry = func(int, time.Duration) (time.Duration, bool) { return 0, false }
+	}
+	return &Engine{
+		svc: svc, sender: sender, cfg: cfg, log: log,
+		renderers: map[Channel]Renderer{},
+		wakeExec:  make(chan struct{}, 1), wakeSend: make(chan struct{}, 1),
+		executing: map[string]bool{}, sending: map[string]bool{}, perPart: map[PartnerID]int{},
+	}
+}
+
+// Register sets the renderer of a channel's notifications.
+func (e *Engine) Register(ch Channel, r Renderer) { e.renderers[ch] = r }
+
+// Submission is an asynchronous request a front end has authenticated and
+// checked.
+type Submission struct {
+	Ref         TxRef
+	Operation   string
+	BodyHash    string
+	CallbackURL string
+	Context     []byte
+	Job         Job
+	// AssignBAN gives every activation of the job one new billing account
+	// number: the request is one billing account.
+	AssignBAN bool
+	// Ack renders the acknowledgement once the transaction has its id. It
+	// runs inside the store transaction: no side effects.
+	Ack func(t Transaction) (status int, body []byte, err error)
+}
+
+// Submit stores s and its acknowledgement in one durable commit. A
+// partner transaction id seen before answers the first transaction
+// (replayed=true) when the body is the same, and a conflict otherwise.
+func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, replayed bool, err error) {
+	now := e.svc.clock.Now().UTC()
+	id, err := e.svc.ids.UUID()
+	if err != nil {
+		return Transaction{}, false, Internal(err)
+	}
+	err = e.svc.store.Update(ctx, func(tx Tx) error {
+		prev, ok, err := tx.TransactionByKey(s.Ref.Partner, s.Ref.Channel, s.Operation, s.Ref.PartnerTxID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if prev.BodyHash != s.BodyHash {
+				return Errorf(KindConflict, ReasonDuplicateTxID, "partner_tx_id", "transaction id %q was used before with another request", s.Ref.PartnerTxID)
+			}
+			t, replayed = prev, true
+			return nil
+		}
+		job := s.Job
+		if s.AssignBAN {
+			seq, err := tx.NextSeq("ban")
+			if err != nil {
+				return err
+			}
+			ban := fmt.Sprintf("9%011d", seq)
+			job.Activations = append([]Activate(nil), job.Activations...)
+			for i := range job.Activations {
+				job.Activations[i].BAN = ban
+			}
+		}
+		t = Transaction{
+			ID: id, Partner: s.Ref.Partner, Channel: s.Ref.Channel, Operation: s.Operation,
+			PartnerTxID: s.Ref.PartnerTxID, CorrelationID: s.Ref.CorrelationID, BodyHash: s.BodyHash,
+			CallbackURL: s.CallbackURL, Context: s.Context, Job: job, Status: TxReceived,
+			History: []TxEvent{{At: now, Status: TxReceived}}, CreatedAt: now, UpdatedAt: now,
+		}
+		if t.AckStatus, t.Ack, err = s.Ack(t); err != nil {
+			return err
+		}
+		return tx.PutTransaction(t)
+	})
+	if err != nil {
+		return Transaction{}, false, AsError(err)
+	}
+	if !replayed {
+		wake(e.wakeExec)
+	}
+	return t, replayed, nil
+}
+
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Run executes and delivers stored work until ctx ends, then waits for the
+// work in flight to finish.
+func (e *Engine) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.loop(ctx, e.wakeExec, e.executeDue, &wg) }()
+	go func() { defer wg.Done(); e.loop(ctx, e.wakeSend, e.sendDue, &wg) }()
+	wg.Wait()
+}
+
+func (e *Engine) loop(ctx context.Context, wakeup chan struct{}, step func(context.Context, *sync.WaitGroup), wg *sync.WaitGroup) {
+	tick := time.NewTicker(e.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		step(ctx, wg)
+		select {
+		case <-ctx.Done():
+			return
+		case <-wakeup:
+		case <-tick.C:
+		}
+	}
+}
+
+// executeDue starts an execution for unfinished transactions, up to Workers.
+func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
+	var ids []string
+	err := e.svc.store.View(ctx, func(tx Tx) error {
+		var err error
+		ids, err = tx.UnfinishedTransactions(e.cfg.Workers * 8)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "listing unfinished transactions", "error", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		e.mu.Lock()
+		busy := e.executing[id] || len(e.executing) >= e.cfg.Workers
+		if !busy {
+			e.executing[id] = true
+		}
+		e.mu.Unlock()
+		if busy {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Executions finish even when ctx ends: each item is one short
+			// store transaction, and stopping halfway is safe anyway.
+			e.execute(context.WithoutCancel(ctx), id)
+			e.mu.Lock()
+			delete(e.executing, id)
+			e.mu.Unlock()
+			wake(e.wakeExec)
+		}()
+	}
+}
+
+// execute runs the items of one transaction, each in its own store
+// transaction together with its result and notifications: an item is
+// applied exactly once, whatever the process does between two items.
+func (e *Engine) execute(ctx context.Context, id string) {
+	for item := 0; ; item++ {
+		done, err := e.executeItem(ctx, id, item)
+		if err != nil {
+			e.log.ErrorContext(ctx, "executing transaction", "tx", id, "item", item, "error", err)
+			return // retried at the next poll
+		}
+		if done {
+			return
+		}
+	}
+}
+
+func (e *Engine) executeItem(ctx context.Context, id string, item int) (done bool, err error) {
+	var t Transaction
+	err = e.svc.store.Update(ctx, func(tx Tx) error {
+		var ok bool
+		var err error
+		t, ok, err = tx.Transaction(id)
+		if err != nil || !ok || t.Status.Finished() {
+			done = true
+			return err
+		}
+		n := t.Job.Items()
+		if item < len(t.Results) {
+			return nil // applied before a restart
+		}
+		now := e.svc.clock.Now().UTC()
+		res, err := runItem(tx, t.Job, item, now)
+		if err != nil {
+			return err
+		}
+		t.Results = append(t.Results, res)
+		t.UpdatedAt = now
+		if len(t.Results) == n {
+			t.Status = outcome(t.Results)
+			t.History = append(t.History, TxEvent{At: now, Status: t.Status})
+			done = true
+		}
+		if r := e.renderers[t.Channel]; r != nil {
+			notes, err := r.Render(t, item, now)
+			if err != nil {
+				return err
+			}
+			for k, nt := range notes {
+				d := Delivery{
+					ID: "msg_" + t.ID + "_" + strconv.Itoa(item) + "_" + strconv.Itoa(k), Partner: t.Partner, TxID: t.ID,
+					Event: nt.Event, URL: nt.URL, ContentType: nt.ContentType, Body: nt.Body, Accept: nt.Accept,
+					Status: DeliveryPending, NextAt: now, CreatedAt: now,
+				}
+				if err := tx.PutDelivery(d); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.PutTransaction(t)
+	})
+	if err != nil {
+		return false, err
+	}
+	if done && t.ID != "" {
+		e.log.InfoContext(ctx, "transaction executed", "tx", t.ID, "partner", t.Partner, "channel", t.Channel,
+			"operation", t.Operation, "partner_tx_id", t.PartnerTxID, "correlation_id", t.CorrelationID, "status", t.Status)
+	}
+	wake(e.wakeSend)
+	return done, nil
+}
+
+// runItem applies one command. A refused command is a result, not an error:
+// its rules wrote nothing, and the other items go on. An internal failure
+// (the store) is an error: nothing of the step is kept and it is retried.
+func runItem(tx Tx, job Job, item int, now time.Time) (ItemResult, error) {
+	var sub Subscription
+	var err error
+	switch {
+	case item < len(job.Activations):
+		sub, err = activate(tx, job.Activations[item], now)
+	default:
+		err = Errorf(KindInternal, ReasonInternal, "", "item %d has no command this build can run", item)
+	}
+	if err != nil {
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Kind == KindInternal {
+			return ItemResult{}, fmt.Errorf("item %d: %w", item, err)
+		}
+		return ItemResult{Error: Info(err)}, nil
+	}
+	return ItemResult{OK: true, Subscription: &sub}, nil
+}
+
+func outcome(rs []ItemResult) TxStatus {
+	ok := 0
+	for _, r := range rs {
+		if r.OK {
+			ok++
+		}
+	}
+	switch ok {
+	case len(rs):
+		return TxSucceeded
+	case 0:
+		return TxFailed
+	default:
+		return TxPartial
+	}
+}
+
+// sendDue hands due deliveries to senders, at most PerPartner at once for
+// each partner, so one slow or dead partner never delays another.
+func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
+	now := e.svc.clock.Now().UTC()
+	skip := func(id string, p PartnerID) bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.sending[id] || e.perPart[p] >= e.cfg.PerPartner
+	}
+	var due []Delivery
+	err := e.svc.store.View(ctx, func(tx Tx) error {
+		var err error
+		due, err = tx.DueDeliveries(now, 256, skip)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "listing due deliveries", "error", err)
+		}
+		return
+	}
+	for _, d := range due {
+		e.mu.Lock()
+		busy := e.sending[d.ID] || e.perPart[d.Partner] >= e.cfg.PerPartner
+		if !busy {
+			e.sending[d.ID] = true
+			e.perPart[d.Partner]++
+		}
+		e.mu.Unlock()
+		if busy || ctx.Err() != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.deliver(ctx, d)
+			e.mu.Lock()
+			delete(e.sending, d.ID)
+			e.perPart[d.Partner]--
+			e.mu.Unlock()
+			wake(e.wakeSend)
+		}()
+	}
+}
+
+// deliver makes one attempt and records it. A crash between the POST and
+// the record means the same delivery, same webhook-id, is sent again.
+func (e *Engine) deliver(ctx context.Context, d Delivery) {
+	var secret string
+	err := e.svc.store.View(ctx, func(tx Tx) error {
+		p, _, err := tx.Partner(d.Partner)
+		secret = p.WebhookSecret
+		return err
+	})
+	if err != nil {
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, e.cfg.DeliveryDeadline)
+	start := time.Now()
+	res := e.sender.Send(actx, d, secret)
+	cancel()
+	if ctx.Err() != nil && !res.Delivered {
+		return // shutting down: the attempt is repeated after the restart
+	}
+	took := time.Since(start)
+	now := e.svc.clock.Now().UTC()
+	var final Delivery
+	err = e.svc.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		cur, ok, err := tx.Delivery(d.ID)
+		if err != nil || !ok || cur.Status != DeliveryPending {
+			return err // replayed or changed meanwhile
+		}
+		a := Attempt{At: now, StatusCode: res.StatusCode, Duration: float64(took.Microseconds()) / 1000}
+		if res.Err != nil {
+			a.Error = truncateString(res.Err.Error(), 300)
+		}
+		cur.Attempts = append(cur.Attempts, a)
+		switch {
+		case res.Delivered:
+			cur.Status = DeliveryDelivered
+		case res.Permanent:
+			cur.Status = DeliveryDead
+		default:
+			wait, ok := e.cfg.Retry(len(cur.Attempts), res.RetryAfter)
+			if !ok {
+				cur.Status = DeliveryDead
+			} else {
+				cur.NextAt = now.Add(wait)
+			}
+		}
+		final = cur
+		return tx.PutDelivery(cur)
+	})
+	if err != nil {
+		e.log.ErrorContext(ctx, "recording a delivery attempt", "delivery", d.ID, "error", err)
+		return
+	}
+	if final.ID == "" {
+		return
+	}
+	lvl := slog.LevelInfo
+	if final.Status == DeliveryDead {
+		lvl = slog.LevelWarn
+	}
+	e.log.Log(ctx, lvl, "delivery attempt", "delivery", d.ID, "tx", d.TxID, "partner", d.Partner,
+		"status_code", res.StatusCode, "outcome", final.Status, "attempt", len(final.Attempts),
+		"next_at", final.NextAt.Format(time.RFC3339), "error", errString(res.Err))
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func truncateString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Replay puts a delivery back in the queue, due now, keeping its history
+// and its webhook-id.
+func (e *Engine) Replay(ctx context.Context, id string) (Delivery, error) {
+	d, err := ReplayDelivery(ctx, e.svc.store, e.svc.clock.Now().UTC(), id)
+	if err == nil {
+		wake(e.wakeSend)
+	}
+	return d, err
+}
+
+// ReplayDelivery is Replay without a running engine (an offline database).
+func ReplayDelivery(ctx context.Context, st Store, now time.Time, id string) (Delivery, error) {
+	var d Delivery
+	err := st.Update(ctx, func(tx Tx) error {
+		var ok bool
+		var err error
+		d, ok, err = tx.Delivery(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return Errorf(KindNotFound, ReasonDeliveryNotFound, "delivery", "delivery %s not found", id)
+		}
+		d.Status, d.NextAt = DeliveryPending, now
+		return tx.PutDelivery(d)
+	})
+	return d, AsError(err)
+}

@@ -1,0 +1,193 @@
+package jsonx
+
+import (
+	"cmp"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// field is one JSON key a struct accepts.
+type field struct {
+	name   string       // the key, exactly
+	typ    reflect.Type // the Go type of the field
+	quoted bool         // `json:",string"` on a basic kind
+	tagged bool         // name came from a json tag
+	index  []int        // path through embedded structs, for dominance
+}
+
+// structInfo is the set of keys a struct type accepts.
+type structInfo struct {
+	fields []field
+	byName map[string]int // exact key -> index in fields
+}
+
+var structCache sync.Map // reflect.Type -> *structInfo
+
+func structFields(t reflect.Type) *structInfo {
+	if si, ok := structCache.Load(t); ok {
+		return si.(*structInfo)
+	}
+	fields := typeFields(t)
+	si := &structInfo{fields: fields, byName: make(map[string]int, len(fields))}
+	for i, f := range fields {
+		si.byName[f.name] = i
+	}
+	got, _ := structCache.LoadOrStore(t, si)
+	return got.(*structInfo)
+}
+
+// caseVariant answers the field whose name equals key but for case, if any.
+func (si *structInfo) caseVariant(key string) (string, bool) {
+	for _, f := range si.fields {
+		if strings.EqualFold(f.name, key) {
+			return f.name, true
+		}
+	}
+	return "", false
+}
+
+// typeFields lists the keys encoding/json decodes into a struct type, with
+// its rules: exported fields only, json tag names, "-" skipped, fields of
+// embedded structs promoted unless hidden by Go's dominance rules (a json
+// tag breaking ties at the same depth).
+func typeFields(t reflect.Type) []field {
+	type embedded struct {
+		typ   reflect.Type
+		index []int
+	}
+	var current []embedded
+	next := []embedded{{typ: t}}
+	var count, nextCount map[reflect.Type]int
+	visited := map[reflect.Type]bool{}
+	var fields []field
+
+	for len(next) > 0 {
+		current, next = next, current[:0]
+		count, nextCount = nextCount, map[reflect.Type]int{}
+
+		for _, e := range current {
+			if visited[e.typ] {
+				continue
+			}
+			visited[e.typ] = true
+
+			for i := 0; i < e.typ.NumField(); i++ {
+				sf := e.typ.Field(i)
+				if sf.Anonymous {
+					et := sf.Type
+					if et.Kind() == reflect.Pointer {
+						et = et.Elem()
+					}
+					if !sf.IsExported() && et.Kind() != reflect.Struct {
+						continue
+					}
+				} else if !sf.IsExported() {
+					continue
+				}
+				tag := sf.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, opts, _ := strings.Cut(tag, ",")
+				if !validTagName(name) {
+					name = ""
+				}
+				index := append(slices.Clip(e.index), i)
+
+				ft := sf.Type
+				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				quoted := false
+				if hasOption(opts, "string") {
+					switch ft.Kind() {
+					case reflect.Bool,
+						reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+						reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+						reflect.Float32, reflect.Float64,
+						reflect.String:
+						quoted = true
+					}
+				}
+
+				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
+					f := field{name: name, typ: sf.Type, quoted: quoted, tagged: name != "", index: index}
+					if f.name == "" {
+						f.name = sf.Name
+					}
+					fields = append(fields, f)
+					if count[e.typ] > 1 {
+						// Several embedded structs of this type at one
+						// level: a duplicate makes the name ambiguous.
+						fields = append(fields, f)
+					}
+					continue
+				}
+				nextCount[ft]++
+				if nextCount[ft] == 1 {
+					next = append(next, embedded{typ: ft, index: index})
+				}
+			}
+		}
+	}
+
+	slices.SortFunc(fields, func(a, b field) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(len(a.index), len(b.index)); c != 0 {
+			return c
+		}
+		if a.tagged != b.tagged {
+			if a.tagged {
+				return -1
+			}
+			return +1
+		}
+		return slices.Compare(a.index, b.index)
+	})
+
+	// Keep, for each name, the one dominant field; drop ambiguous names.
+	out := fields[:0]
+	for i := 0; i < len(fields); {
+		j := i + 1
+		for j < len(fields) && fields[j].name == fields[i].name {
+			j++
+		}
+		group := fields[i:j]
+		if len(group) == 1 || len(group[0].index) != len(group[1].index) || group[0].tagged != group[1].tagged {
+			out = append(out, group[0])
+		}
+		i = j
+	}
+	return slices.Clip(out)
+}
+
+func hasOption(opts, name string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == name {
+			return true
+		}
+	}
+	return false
+}
+
+// validTagName is encoding/json's rule for a usable tag name.
+func validTagName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
+}

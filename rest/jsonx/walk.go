@@ -1,0 +1,812 @@
+package jsonx
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+const jsonSpace = " \t\r\n"
+
+var (
+	numberType          = reflect.TypeFor[json.Number]()
+	rawMessageType      = reflect.TypeFor[json.RawMessage]()
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// seg is one step of a JSON path: an object key or an array index.
+type seg struct {
+	key       string
+	index     int
+	isIndex   bool
+	untrusted bool // the key comes from the input, not from the schema
+}
+
+// walker checks one document token by token against a Go type.
+type walker struct {
+	dec      *json.Decoder
+	data     []byte
+	maxDepth int
+	depth    int
+	segs     []seg
+	tokStart int64 // input offset where the last token read began
+}
+
+func newWalker(data []byte, maxDepth int) *walker {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return &walker{dec: dec, data: data, maxDepth: maxDepth}
+}
+
+// root checks the top-level value, which must not be null.
+func (w *walker) root(t reflect.Type) error {
+	tok, err := w.next(false)
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return w.wrongType(tok, expected(t))
+	}
+	return w.valueTok(tok, t, false)
+}
+
+// ---- tokens, paths and errors ----
+
+// next reads a token. A string token must be valid UTF-8 without unpaired
+// surrogate escapes; key tells whether it is read in key position.
+func (w *walker) next(key bool) (json.Token, error) {
+	before := w.dec.InputOffset()
+	tok, err := w.dec.Token()
+	if err != nil {
+		return nil, w.syntaxError(err)
+	}
+	start := before
+	for start < int64(len(w.data)) && strings.IndexByte(jsonSpace+":,", w.data[start]) >= 0 {
+		start++
+	}
+	w.tokStart = start
+	if _, ok := tok.(string); ok {
+		raw := w.data[start:w.dec.InputOffset()]
+		problem := ""
+		switch {
+		case !utf8.Valid(raw):
+			problem = "is not valid UTF-8"
+		case bytes.Contains(raw, []byte(`\u`)) && unpairedSurrogate(raw):
+			problem = "has an unpaired UTF-16 surrogate escape"
+		}
+		if problem != "" {
+			what := "the string at " + w.where()
+			switch {
+			case key && len(w.segs) == 0:
+				what = "a key of the top-level object"
+			case key:
+				what = "a key in the object at " + w.where()
+			}
+			return nil, w.fail(ReasonMalformed, "%s %s", capitalize(what), problem)
+		}
+	}
+	return tok, nil
+}
+
+func (w *walker) syntaxError(err error) *Error {
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return w.fail(ReasonMalformed, "request body ends before the JSON value is complete (at %s)", w.where())
+	case errors.As(err, &se):
+		// encoding/json's syntax messages quote at most one character of
+		// the input; keep only short ones all the same.
+		detail := strings.TrimPrefix(se.Error(), "json: ")
+		if len(detail) > 100 {
+			detail = "syntax error"
+		}
+		return w.fail(ReasonMalformed, "request body is not valid JSON at byte offset %d (at %s): %s", se.Offset, w.where(), detail)
+	default:
+		return w.fail(ReasonMalformed, "request body is not valid JSON (at %s)", w.where())
+	}
+}
+
+func (w *walker) push(key string, untrusted bool) {
+	w.segs = append(w.segs, seg{key: key, untrusted: untrusted})
+}
+
+func (w *walker) pushIndex(i int) { w.segs = append(w.segs, seg{index: i, isIndex: true}) }
+
+func (w *walker) pop() { w.segs = w.segs[:len(w.segs)-1] }
+
+// untrustedBudget bounds how many bytes of input keys a path may echo.
+const untrustedBudget = 48
+
+func (w *walker) path() string {
+	var b strings.Builder
+	budget := untrustedBudget
+	for i, s := range w.segs {
+		if s.isIndex {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+			continue
+		}
+		key := s.key
+		cut := false
+		if s.untrusted {
+			key, cut = truncate(key, budget)
+			budget -= len(key)
+		}
+		writeKey(&b, key, cut, i == 0)
+	}
+	return b.String()
+}
+
+// writeKey appends a key: .name when it is a plain word, else ["quoted"].
+func writeKey(b *strings.Builder, key string, cut, first bool) {
+	ell := ""
+	if cut {
+		ell = "…"
+	}
+	if plainKey(key) {
+		if !first {
+			b.WriteByte('.')
+		}
+		b.WriteString(key)
+		b.WriteString(ell)
+		return
+	}
+	q := strconv.Quote(key)
+	b.WriteByte('[')
+	b.WriteString(q[:len(q)-1])
+	b.WriteString(ell)
+	b.WriteString(`"]`)
+}
+
+func plainKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '$' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	if n < 0 {
+		n = 0
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
+}
+
+// sanitizePath bounds a path taken from an encoding/json error.
+func sanitizePath(p string) string {
+	p, cut := truncate(p, untrustedBudget)
+	if cut {
+		p += "…"
+	}
+	return strings.ToValidUTF8(p, "\uFFFD")
+}
+
+// subject names a path in a message.
+func subject(path string) string {
+	if path == "" {
+		return "the request body"
+	}
+	return `"` + path + `"`
+}
+
+func (w *walker) where() string {
+	if len(w.segs) == 0 {
+		return "the top level"
+	}
+	return `"` + w.path() + `"`
+}
+
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// fail makes an *Error at the current path.
+func (w *walker) fail(reason, format string, args ...any) *Error {
+	return &Error{
+		Status:  http.StatusBadRequest,
+		Path:    w.path(),
+		Reason:  reason,
+		Message: fmt.Sprintf(format, args...),
+	}
+}
+
+func (w *walker) wrongType(tok json.Token, want string) *Error {
+	return w.fail(ReasonWrongType, "%s must be %s, not %s", subject(w.path()), want, describe(tok))
+}
+
+func (w *walker) overflow(t reflect.Type) *Error {
+	return w.fail(ReasonOverflow, "the number at %s is out of range for %s", w.where(), t.Kind())
+}
+
+// describe names the JSON type of a token.
+func describe(tok json.Token) string {
+	switch tok := tok.(type) {
+	case nil:
+		return "null"
+	case json.Delim:
+		if tok == '{' {
+			return "an object"
+		}
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "a value"
+}
+
+// expected names the JSON a Go type takes.
+func expected(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == numberType:
+		return "a number"
+	case t == rawMessageType, reflect.PointerTo(t).Implements(unmarshalerType):
+		return "a JSON value"
+	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "an array or a base64 string"
+		}
+		return "an array"
+	case reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Interface:
+		return "a JSON value"
+	}
+	return "absent (its type cannot be decoded)"
+}
+
+func (w *walker) enter() error {
+	w.depth++
+	if w.depth > w.maxDepth {
+		return w.fail(ReasonTooDeep, "%s is nested deeper than the limit of %d levels", subject(w.path()), w.maxDepth)
+	}
+	return nil
+}
+
+func (w *walker) leave() { w.depth-- }
+
+// ---- values ----
+
+func (w *walker) value(t reflect.Type, quoted bool) error {
+	tok, err := w.next(false)
+	if err != nil {
+		return err
+	}
+	return w.valueTok(tok, t, quoted)
+}
+
+// valueTok checks the value that starts with tok against t.
+func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
+	declaredPointer := t.Kind() == reflect.Pointer
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if quoted {
+		return w.quoted(tok, t)
+	}
+	switch {
+	case t == rawMessageType:
+		return w.free(tok, false)
+	case t == numberType:
+		return w.jsonNumber(tok)
+	case reflect.PointerTo(t).Implements(unmarshalerType):
+		return w.unmarshaler(tok, t, declaredPointer)
+	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+		if tok == nil {
+			return nil
+		}
+		s, ok := tok.(string)
+		if !ok {
+			return w.wrongType(tok, "a string")
+		}
+		u := reflect.New(t).Interface().(encoding.TextUnmarshaler)
+		if err := u.UnmarshalText([]byte(s)); err != nil {
+			return w.fail(ReasonWrongType, "%s is not a valid %s", subject(w.path()), t)
+		}
+		return nil
+	}
+	if tok == nil {
+		return nil // null leaves any field as it is
+	}
+
+	switch t.Kind() {
+	case reflect.Interface:
+		return w.free(tok, t.NumMethod() == 0)
+	case reflect.Struct:
+		if tok != json.Delim('{') {
+			return w.wrongType(tok, "an object")
+		}
+		return w.object(t)
+	case reflect.Map:
+		if tok != json.Delim('{') {
+			return w.wrongType(tok, "an object")
+		}
+		return w.mapObject(t)
+	case reflect.Slice:
+		if tok == json.Delim('[') {
+			return w.array(t.Elem(), -1)
+		}
+		if t.Elem().Kind() == reflect.Uint8 {
+			s, ok := tok.(string)
+			if !ok {
+				return w.wrongType(tok, "an array or a base64 string")
+			}
+			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+				return w.fail(ReasonWrongType, "%s must be standard base64", subject(w.path()))
+			}
+			return nil
+		}
+		return w.wrongType(tok, "an array")
+	case reflect.Array:
+		if tok != json.Delim('[') {
+			return w.wrongType(tok, "an array")
+		}
+		return w.array(t.Elem(), t.Len())
+	case reflect.String:
+		if _, ok := tok.(string); !ok {
+			return w.wrongType(tok, "a string")
+		}
+		return nil
+	case reflect.Bool:
+		if _, ok := tok.(bool); !ok {
+			return w.wrongType(tok, "true or false")
+		}
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		n, ok := tok.(json.Number)
+		if !ok {
+			return w.wrongType(tok, expected(t))
+		}
+		return w.numberFits(string(n), t)
+	}
+	return w.fail(ReasonWrongType, "%s must be absent: its type cannot be decoded", subject(w.path()))
+}
+
+// numberFits checks that the JSON number s fits t, a numeric kind.
+func (w *walker) numberFits(s string, t reflect.Type) error {
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if _, err := strconv.ParseFloat(s, t.Bits()); err != nil {
+			return w.overflow(t)
+		}
+		return nil
+	}
+	if strings.ContainsAny(s, ".eE") {
+		return w.fail(ReasonWrongType, "%s must be an integer, without a fraction or exponent", subject(w.path()))
+	}
+	switch t.Kind() {
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if s[0] == '-' {
+			return w.overflow(t)
+		}
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || (t.Bits() < 64 && n>>t.Bits() != 0) {
+			return w.overflow(t)
+		}
+	default:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return w.overflow(t)
+		}
+		if bits := t.Bits(); bits < 64 {
+			lim := int64(1) << (bits - 1)
+			if n < -lim || n >= lim {
+				return w.overflow(t)
+			}
+		}
+	}
+	return nil
+}
+
+// jsonNumber checks a json.Number field: a number, or a string holding a
+// valid number (encoding/json accepts both).
+func (w *walker) jsonNumber(tok json.Token) error {
+	switch tok := tok.(type) {
+	case nil, json.Number:
+		return nil
+	case string:
+		if !validNumber(tok) {
+			return w.fail(ReasonWrongType, "%s must be a number; its string does not hold one", subject(w.path()))
+		}
+		return nil
+	}
+	return w.wrongType(tok, "a number")
+}
+
+// quoted checks a `json:",string"` field: a string holding the value.
+func (w *walker) quoted(tok json.Token, t reflect.Type) error {
+	if tok == nil {
+		return nil
+	}
+	s, ok := tok.(string)
+	if !ok {
+		return w.wrongType(tok, "a string (the field is encoded as a string)")
+	}
+	if s == "null" {
+		return nil
+	}
+	bad := func(what string) error {
+		return w.fail(ReasonWrongType, "%s must be a string holding %s", subject(w.path()), what)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		if len(s) < 2 || s[0] != '"' || !json.Valid([]byte(s)) {
+			return bad("a JSON string")
+		}
+	case reflect.Bool:
+		if s != "true" && s != "false" {
+			return bad("true or false")
+		}
+	default:
+		if !validNumber(s) {
+			return bad("a number")
+		}
+		return w.numberFits(s, t)
+	}
+	return nil
+}
+
+// unmarshaler walks a value bound for a json.Unmarshaler and lets the type
+// judge it.
+func (w *walker) unmarshaler(tok json.Token, t reflect.Type, declaredPointer bool) error {
+	var raw []byte
+	if tok == nil {
+		if declaredPointer {
+			return nil // json.Unmarshal sets the pointer to nil
+		}
+		raw = []byte("null")
+	} else {
+		start := w.tokStart
+		if err := w.free(tok, false); err != nil {
+			return err
+		}
+		raw = w.data[start:w.dec.InputOffset()]
+	}
+	u := reflect.New(t).Interface().(json.Unmarshaler)
+	if err := u.UnmarshalJSON(raw); err != nil {
+		return w.fail(ReasonWrongType, "%s is not a valid %s", subject(w.path()), t)
+	}
+	return nil
+}
+
+// object checks the members of a struct; '{' has been read.
+func (w *walker) object(t reflect.Type) error {
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer w.leave()
+	si := structFields(t)
+	var seen []int
+	for {
+		tok, err := w.next(true)
+		if err != nil {
+			return err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil // '}'
+		}
+		for _, i := range seen {
+			if name := si.fields[i].name; strings.EqualFold(name, key) {
+				w.push(key, key != name)
+				if key == name {
+					return w.fail(ReasonDuplicateKey, "duplicate key %s: it appears more than once in the same object", subject(w.path()))
+				}
+				return w.fail(ReasonDuplicateKey, "duplicate key %s: the same object already has %q (keys differing only in case are duplicates)", subject(w.path()), name)
+			}
+		}
+		i, ok := si.byName[key]
+		if !ok {
+			w.push(key, true)
+			if name, ok := si.caseVariant(key); ok {
+				return w.fail(ReasonUnknownField, "unknown field %s: did you mean %q? Field names are case-sensitive", subject(w.path()), name)
+			}
+			return w.fail(ReasonUnknownField, "unknown field %s", subject(w.path()))
+		}
+		seen = append(seen, i)
+		f := &si.fields[i]
+		w.push(f.name, false)
+		if err := w.value(f.typ, f.quoted); err != nil {
+			return err
+		}
+		w.pop()
+	}
+}
+
+// mapObject checks the members of a map; '{' has been read.
+func (w *walker) mapObject(t reflect.Type) error {
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer w.leave()
+	kt := t.Key()
+	keyText := reflect.PointerTo(kt).Implements(textUnmarshalerType)
+	switch kt.Kind() {
+	case reflect.String,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	default:
+		if !keyText {
+			return w.fail(ReasonWrongType, "%s must be absent: its type cannot be decoded", subject(w.path()))
+		}
+	}
+	seen := map[string]struct{}{}
+	for {
+		tok, err := w.next(true)
+		if err != nil {
+			return err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil // '}'
+		}
+		w.push(key, true)
+		if _, dup := seen[key]; dup {
+			return w.fail(ReasonDuplicateKey, "duplicate key %s: it appears more than once in the same object", subject(w.path()))
+		}
+		seen[key] = struct{}{}
+		if err := w.mapKey(key, kt, keyText); err != nil {
+			return err
+		}
+		if err := w.value(t.Elem(), false); err != nil {
+			return err
+		}
+		w.pop()
+	}
+}
+
+// mapKey checks a key against a map's key type; the key is pushed.
+func (w *walker) mapKey(key string, kt reflect.Type, keyText bool) error {
+	switch {
+	case keyText:
+		u := reflect.New(kt).Interface().(encoding.TextUnmarshaler)
+		if err := u.UnmarshalText([]byte(key)); err != nil {
+			return w.fail(ReasonWrongType, "the key of %s is not a valid %s", subject(w.path()), kt)
+		}
+	case kt.Kind() == reflect.String:
+	default:
+		if !validNumber(key) {
+			return w.fail(ReasonWrongType, "the key of %s must be an integer", subject(w.path()))
+		}
+		if err := w.numberFits(key, kt); err != nil {
+			err.(*Error).Message = fmt.Sprintf("the key of %s must be an integer that fits %s", subject(w.path()), kt.Kind())
+			return err
+		}
+	}
+	return nil
+}
+
+// array checks the elements of an array or slice; '[' has been read. max
+// is the length of a Go array, or -1 for a slice.
+func (w *walker) array(elem reflect.Type, max int) error {
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer w.leave()
+	for i := 0; ; i++ {
+		tok, err := w.next(false)
+		if err != nil {
+			return err
+		}
+		if tok == json.Delim(']') {
+			return nil
+		}
+		if max >= 0 && i >= max {
+			return w.fail(ReasonWrongType, "%s must have at most %d elements", subject(w.path()), max)
+		}
+		w.pushIndex(i)
+		if err := w.valueTok(tok, elem, false); err != nil {
+			return err
+		}
+		w.pop()
+	}
+}
+
+// free walks a value of any shape (for any, json.RawMessage and
+// json.Unmarshaler types): depth, UTF-8 and exact duplicate keys are still
+// checked. With asFloat, numbers must fit a float64, as json.Unmarshal
+// stores them in an any.
+func (w *walker) free(tok json.Token, asFloat bool) error {
+	switch tok := tok.(type) {
+	case json.Number:
+		if asFloat {
+			if _, err := strconv.ParseFloat(string(tok), 64); err != nil {
+				return w.overflow(reflect.TypeFor[float64]())
+			}
+		}
+		return nil
+	case json.Delim:
+		if err := w.enter(); err != nil {
+			return err
+		}
+		defer w.leave()
+		if tok == '[' {
+			for i := 0; ; i++ {
+				tok, err := w.next(false)
+				if err != nil {
+					return err
+				}
+				if tok == json.Delim(']') {
+					return nil
+				}
+				w.pushIndex(i)
+				if err := w.free(tok, asFloat); err != nil {
+					return err
+				}
+				w.pop()
+			}
+		}
+		seen := map[string]struct{}{}
+		for {
+			tok, err := w.next(true)
+			if err != nil {
+				return err
+			}
+			key, ok := tok.(string)
+			if !ok {
+				return nil // '}'
+			}
+			w.push(key, true)
+			if _, dup := seen[key]; dup {
+				return w.fail(ReasonDuplicateKey, "duplicate key %s: it appears more than once in the same object", subject(w.path()))
+			}
+			seen[key] = struct{}{}
+			tok, err = w.next(false)
+			if err != nil {
+				return err
+			}
+			if err := w.free(tok, asFloat); err != nil {
+				return err
+			}
+			w.pop()
+		}
+	}
+	return nil
+}
+
+// validNumber reports whether s is a JSON number literal.
+func validNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' {
+		s = s[1:]
+		if s == "" {
+			return false
+		}
+	}
+	switch {
+	case s[0] == '0':
+		s = s[1:]
+	case '1' <= s[0] && s[0] <= '9':
+		s = s[1:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	default:
+		return false
+	}
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		s = s[2:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s[0] == '+' || s[0] == '-' {
+			s = s[1:]
+			if s == "" {
+				return false
+			}
+		}
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	return s == ""
+}
+
+// unpairedSurrogate reports whether the JSON string literal raw (possibly
+// preceded by separators) holds a \u escape of a UTF-16 surrogate that is
+// not part of a high-low pair.
+func unpairedSurrogate(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // skip the escaped character
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		if !ok {
+			return false // the decoder has already refused it
+		}
+		i += 5
+		switch {
+		case 0xDC00 <= r && r < 0xE000:
+			return true
+		case 0xD800 <= r && r < 0xDC00:
+			if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo, ok := hex4(raw, i+3); ok && 0xDC00 <= lo && lo < 0xE000 {
+					i += 6
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
