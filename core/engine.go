@@ -467,5 +467,8 @@ func ReplayDelivery(ctx context.Context, st Store, now time.Time, id string) (De
 		d.Status, d.NextAt = DeliveryPending, now
 		return tx.PutDelivery(d)
 	})
-	return d, AsError(err)
+	if err != nil {
+		return Delivery{}, AsError(err)
+	}
+	return d, nil
 }

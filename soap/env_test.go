@@ -1,11 +1,7 @@
 package soap_test
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,18 +9,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"simgate/core"
+	"simgate/core/coretest"
 	"simgate/rest"
 	"simgate/soap"
 	"simgate/store"
+	"simgate/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/soap")
@@ -32,18 +28,6 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/so
 // testNow is the fixed time of every test: the sandbox's valid token has
 // not expired then, its expired token has.
 var testNow = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
-// seqIDs makes tokens that are deterministic yet well-formed.
-type seqIDs struct{ n atomic.Int64 }
-
-func (s *seqIDs) Token() (string, error) {
-	sum := sha256.Sum256(fmt.Appendf(nil, "token-%d", s.n.Add(1)))
-	return hex.EncodeToString(sum[:]), nil
-}
 
 type env struct {
 	url string
@@ -54,16 +38,8 @@ type env struct {
 // newEnv serves the SOAP front end over a fresh sandbox database.
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "simgate.db"), store.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	pw := store.Bcrypt{Cost: bcrypt.MinCost}
-	f, err := os.Open("../testdata/sandbox.jsonl")
-	require.NoError(t, err)
-	defer f.Close()
-	_, err = store.Import(context.Background(), db, pw, f)
-	require.NoError(t, err)
-	svc, err := core.NewService(db, fixedClock{testNow}, &seqIDs{}, pw, core.Config{})
+	db := storetest.Sandbox(t)
+	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
@@ -115,9 +91,4 @@ func endpointOf(name string) string {
 		return soap.PathAuthentication
 	}
 	return soap.PathServices
-}
-
-func (s *seqIDs) UUID() (string, error) {
-	tok, _ := s.Token()
-	return tok[0:8] + "-" + tok[8:12] + "-4" + tok[13:16] + "-8" + tok[17:20] + "-" + tok[20:32], nil
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"simgate/core"
 )
 
 // syncBuffer collects the server's log lines across goroutines.
@@ -154,4 +156,26 @@ func TestUsage(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"serve", "--log-format", "xml", "--db", filepath.Join(t.TempDir(), "x.db")}, &out, &errOut))
 	assert.Contains(t, errOut.String(), `log format "xml"`)
+}
+
+// Every REST route the server mounts is in the OpenAPI document, and the
+// document has no route the server lacks.
+func TestOpenAPICoversEveryRESTRoute(t *testing.T) {
+	_, err := apiDoc().JSON()
+	require.NoError(t, err)
+	eng := core.NewEngine(nil, nil, nil, core.EngineConfig{})
+	e := newServer(nil, eng, nil, serveConfig{}, nil)
+	documented := map[string]bool{}
+	for _, r := range apiDoc().Routes() {
+		documented[r.Method+" "+r.Path] = true
+	}
+	served := map[string]bool{}
+	for _, r := range e.Routes() {
+		key := r.Method + " " + r.Path
+		if strings.HasPrefix(r.Path, "/userapi/") || r.Path == "/healthz" || r.Path == "/openapi.json" {
+			continue // SOAP (described by its WSDLs) and operations
+		}
+		served[key] = true
+	}
+	assert.Equal(t, documented, served)
 }

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"simgate/rest"
 	"simgate/rest/callback"
 	"simgate/rest/mvnx"
+	"simgate/rest/openapi"
 	"simgate/soap"
 	"simgate/store"
 )
@@ -173,9 +176,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
+// apiDoc is the OpenAPI 3.1 document of every REST API, generated from the
+// types the handlers decode and encode.
+func apiDoc() *openapi.Doc {
+	doc := openapi.New("simgate", "1", "SIM provisioning gateway: the partner REST APIs. The Emersion SOAP API is described by its WSDLs at /userapi/Services.wsdl and /userapi/Authentication.wsdl.")
+	mvnx.Describe(doc)
+	return doc
+}
+
 func openDB(path string) (*store.DB, error) {
 	if path == "" {
 		return nil, usageError{errors.New("--db is required")}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("creating the database folder: %w", err)
 	}
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -215,5 +229,6 @@ func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveC
 	})
 	soap.New(svc, log, soap.Options{BaseURL: cfg.baseURL}).Register(e)
 	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
+	e.GET("/openapi.json", apiDoc().Handler())
 	return e
 }

@@ -61,7 +61,7 @@ const (
 // echoes at most 64 bytes of the input.
 type Error struct {
 	Status  int    // HTTP status: 400, or 413 for a body over the size limit
-	Path    string // JSON path of the offending value, e.g. "MessageHeader.TrackingMessageHeader.returnURL" or "A.SubscriberReseller[0].Device.SIM"; "" for the whole body
+	Path    string // JSON path of the offending value, e.g. "MessageHeader.TrackingMessageHeader.returnURL" or "ActivateSubscriberResellerRequest.SubscriberReseller[0].Device.SIM"; "" for the whole body
 	Reason  string // one of the Reason constants
 	Message string
 }

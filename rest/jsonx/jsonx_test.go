@@ -75,7 +75,7 @@ type Doc struct {
 	NoTag       string
 	Region             // promoted: "region"
 	*Zone              // promoted through a pointer: "zone"
-	unexported  string //nolint:unused // must not be settable from JSON
+	unexported  string // never settable from JSON
 }
 
 const valid = `{

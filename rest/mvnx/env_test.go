@@ -2,11 +2,8 @@ package mvnx_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,40 +12,24 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"simgate/core"
+	"simgate/core/coretest"
 	"simgate/rest"
 	"simgate/rest/callback"
 	"simgate/rest/mvnx"
 	"simgate/store"
+	"simgate/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/mvnx")
 
 var testNow = time.Date(2026, 3, 29, 14, 38, 11, 0, time.UTC)
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
-type seqIDs struct{ n atomic.Int64 }
-
-func (s *seqIDs) Token() (string, error) {
-	sum := sha256.Sum256(fmt.Appendf(nil, "token-%d", s.n.Add(1)))
-	return hex.EncodeToString(sum[:]), nil
-}
-
-func (s *seqIDs) UUID() (string, error) {
-	tok, _ := s.Token()
-	return tok[0:8] + "-" + tok[8:12] + "-4" + tok[13:16] + "-8" + tok[17:20] + "-" + tok[20:32], nil
-}
 
 // The sandbox's signing secret of demo-reseller.
 const demoSecret = "whsec_c2ltZ2F0ZS1kZW1vLXJlc2VsbGVyLXdlYmhvb2s="
@@ -107,15 +88,8 @@ const placeholder = "http://127.0.0.1:9/mvnx/callback"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "simgate.db"), store.Options{})
-	require.NoError(t, err)
-	pw := store.Bcrypt{Cost: bcrypt.MinCost}
-	f, err := os.Open("../../testdata/sandbox.jsonl")
-	require.NoError(t, err)
-	defer f.Close()
-	_, err = store.Import(context.Background(), db, pw, f)
-	require.NoError(t, err)
-	svc, err := core.NewService(db, fixedClock{testNow}, &seqIDs{}, pw, core.Config{})
+	db := storetest.Sandbox(t)
+	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sender := callback.New(callback.Options{Timeout: 5 * time.Second, AllowPrivate: true})
@@ -135,7 +109,6 @@ func newEnv(t *testing.T) *env {
 		cancel()
 		<-done
 		ps.Close()
-		require.NoError(t, db.Close())
 	})
 	return &env{url: srv.URL, returnURL: ps.URL + "/mvnx/callback", db: db, partner: p}
 }

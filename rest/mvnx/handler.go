@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -65,12 +66,20 @@ func (h *Handler) activate(c echo.Context) error {
 	ctx := c.Request().Context()
 	raw, err := jsonx.ReadBody(c.Request().Body, h.opts.Limits.MaxBytes)
 	if err != nil {
-		return h.refuse(c, nil, core.Errorf(core.KindTooLarge, core.ReasonTooLarge, "", "Request body exceeds %d bytes", h.opts.Limits.MaxBytes))
+		var je *jsonx.Error
+		if errors.As(err, &je) && je.Status == http.StatusRequestEntityTooLarge {
+			return h.refuse(c, nil, core.Errorf(core.KindTooLarge, core.ReasonTooLarge, "", "Request body exceeds %d bytes", h.opts.Limits.MaxBytes))
+		}
+		return h.refuse(c, nil, core.Errorf(core.KindInvalid, core.ReasonMalformed, "", "Cannot read the request body"))
 	}
 	var req ActivateRequest
 	if err := jsonx.Decode(raw, &req, h.opts.Limits); err != nil {
 		reason := core.ReasonMalformed
-		if je, ok := err.(*jsonx.Error); ok && je.Status == http.StatusRequestEntityTooLarge {
+		var je *jsonx.Error
+		if !errors.As(err, &je) {
+			return h.refuse(c, nil, core.Internal(err))
+		}
+		if je.Status == http.StatusRequestEntityTooLarge {
 			reason = core.ReasonTooLarge
 		}
 		return h.refuse(c, nil, core.Errorf(core.KindInvalid, reason, "", "%s", err.Error()))

@@ -1,0 +1,273 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"simgate/core"
+	"simgate/core/coretest"
+	"simgate/store"
+)
+
+// scriptedSender answers each partner's deliveries as its script says and
+// records what it was asked.
+type scriptedSender struct {
+	mu      sync.Mutex
+	answer  map[core.PartnerID]func(n int) core.SendResult
+	calls   map[core.PartnerID]int
+	secrets map[string]string
+	times   map[core.PartnerID][]time.Time
+}
+
+func (s *scriptedSender) Send(ctx context.Context, d core.Delivery, secret string) core.SendResult {
+	s.mu.Lock()
+	s.calls[d.Partner]++
+	n := s.calls[d.Partner]
+	s.secrets[d.ID] = secret
+	s.times[d.Partner] = append(s.times[d.Partner], time.Now())
+	f := s.answer[d.Partner]
+	s.mu.Unlock()
+	return f(n)
+}
+
+// renderer makes one notification per item.
+type renderer struct{}
+
+func (renderer) Render(t core.Transaction, item int, now time.Time) ([]core.Notification, error) {
+	return []core.Notification{{Event: "test", URL: t.CallbackURL, ContentType: "application/json", Body: []byte(`{"item":` + fmt.Sprint(item) + `}`), Accept: core.Accept2xx}}, nil
+}
+
+type fixture struct {
+	db     *store.DB
+	svc    *core.Service
+	eng    *core.Engine
+	sender *scriptedSender
+	stop   func()
+}
+
+func newFixture(t *testing.T, retries int) *fixture {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "x.db"), store.Options{})
+	require.NoError(t, err)
+	pw := store.Bcrypt{Cost: bcrypt.MinCost}
+	require.NoError(t, db.Update(context.Background(), func(tx core.Tx) error {
+		for _, p := range []core.PartnerID{"fast", "slow"} {
+			if err := tx.PutPartner(core.Partner{ID: p, WebhookSecret: "whsec_" + string(p)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	svc, err := core.NewService(db, core.SystemClock{}, &coretest.IDs{}, pw, core.Config{})
+	require.NoError(t, err)
+	s := &scriptedSender{answer: map[core.PartnerID]func(int) core.SendResult{}, calls: map[core.PartnerID]int{},
+		secrets: map[string]string{}, times: map[core.PartnerID][]time.Time{}}
+	eng := core.NewEngine(svc, s, slog.New(slog.NewTextHandler(io.Discard, nil)), core.EngineConfig{
+		PollInterval: 10 * time.Millisecond, PerPartner: 2,
+		Retry: func(attempts int, _ time.Duration) (time.Duration, bool) { return time.Millisecond, attempts < retries },
+	})
+	eng.Register("test", renderer{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); eng.Run(ctx) }()
+	f := &fixture{db: db, svc: svc, eng: eng, sender: s}
+	f.stop = func() { cancel(); <-done }
+	t.Cleanup(func() { f.stop(); require.NoError(t, db.Close()) })
+	return f
+}
+
+// submit stores a job of n items that each fail fast (no inventory), so
+// the engine makes one notification per item.
+func (f *fixture) submit(t *testing.T, partner core.PartnerID, key string, n int) core.Transaction {
+	t.Helper()
+	job := core.Job{}
+	for i := 0; i < n; i++ {
+		job.Activations = append(job.Activations, core.Activate{Ref: core.TxRef{Partner: partner}, SIM: core.SIMRef{ICCID: fmt.Sprintf("1%018d", i)}})
+	}
+	tr, replayed, err := f.eng.Submit(context.Background(), core.Submission{
+		Ref: core.TxRef{Partner: partner, Channel: "test", PartnerTxID: key}, Operation: "op", BodyHash: "h-" + key,
+		CallbackURL: "http://partner.invalid/" + string(partner), Job: job,
+		Ack: func(t core.Transaction) (int, []byte, error) { return 200, []byte(t.ID), nil },
+	})
+	require.NoError(t, err)
+	require.False(t, replayed)
+	return tr
+}
+
+func (f *fixture) deliveries(t *testing.T, txID string) []core.Delivery {
+	t.Helper()
+	var ds []core.Delivery
+	require.NoError(t, f.db.View(context.Background(), func(tx core.Tx) error {
+		var err error
+		ds, err = tx.DeliveriesOf(txID)
+		return err
+	}))
+	return ds
+}
+
+func (f *fixture) waitStatus(t *testing.T, txID string, n int, want core.DeliveryStatus) []core.Delivery {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ds := f.deliveries(t, txID)
+		ok := len(ds) == n
+		for _, d := range ds {
+			ok = ok && d.Status == want
+		}
+		if ok {
+			return ds
+		}
+		require.True(t, time.Now().Before(deadline), "deliveries of %s: %+v", txID, ds)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestExecutesEachItemOnceAndDelivers(t *testing.T) {
+	f := newFixture(t, 3)
+	f.sender.answer["fast"] = func(int) core.SendResult { return core.SendResult{StatusCode: 200, Delivered: true} }
+	tr := f.submit(t, "fast", "k1", 3)
+	ds := f.waitStatus(t, tr.ID, 3, core.DeliveryDelivered)
+	for i, d := range ds {
+		assert.Equal(t, fmt.Sprintf("msg_%s_%d_0", tr.ID, i), d.ID, "stable webhook-id")
+		assert.Len(t, d.Attempts, 1)
+		assert.Equal(t, 200, d.Attempts[0].StatusCode)
+		assert.Equal(t, "whsec_fast", f.sender.secrets[d.ID], "signed with the partner's own secret")
+	}
+	require.NoError(t, f.db.View(context.Background(), func(tx core.Tx) error {
+		got, ok, err := tx.Transaction(tr.ID)
+		require.True(t, ok)
+		assert.Equal(t, core.TxFailed, got.Status) // no inventory: every item refused
+		assert.Len(t, got.Results, 3)
+		assert.Equal(t, core.ReasonSIMNotFound, got.Results[0].Error.Reason)
+		left, err2 := tx.UnfinishedTransactions(0)
+		assert.Empty(t, left)
+		return errorsJoin(err, err2)
+	}))
+}
+
+func errorsJoin(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// Retries follow the policy, then the delivery is a dead letter; a replay
+// queues it again under the same webhook-id.
+func TestRetryDeadLetterReplay(t *testing.T) {
+	f := newFixture(t, 3)
+	var fail atomic.Bool
+	fail.Store(true)
+	f.sender.answer["fast"] = func(int) core.SendResult {
+		if fail.Load() {
+			return core.SendResult{StatusCode: 503, Err: fmt.Errorf("503 Service Unavailable")}
+		}
+		return core.SendResult{StatusCode: 200, Delivered: true}
+	}
+	tr := f.submit(t, "fast", "k1", 1)
+	ds := f.waitStatus(t, tr.ID, 1, core.DeliveryDead)
+	require.Len(t, ds[0].Attempts, 3)
+	for _, a := range ds[0].Attempts {
+		assert.Equal(t, 503, a.StatusCode)
+	}
+	fail.Store(false)
+	_, err := f.eng.Replay(context.Background(), ds[0].ID)
+	require.NoError(t, err)
+	ds = f.waitStatus(t, tr.ID, 1, core.DeliveryDelivered)
+	assert.Len(t, ds[0].Attempts, 4, "history kept across the replay")
+	_, err = f.eng.Replay(context.Background(), "msg_missing")
+	assert.Equal(t, core.ReasonDeliveryNotFound, core.ReasonOf(err))
+}
+
+func TestPermanentFailureStopsAtOnce(t *testing.T) {
+	f := newFixture(t, 8)
+	f.sender.answer["fast"] = func(int) core.SendResult { return core.SendResult{StatusCode: 410, Permanent: true} }
+	tr := f.submit(t, "fast", "k1", 1)
+	ds := f.waitStatus(t, tr.ID, 1, core.DeliveryDead)
+	assert.Len(t, ds[0].Attempts, 1)
+}
+
+// A partner whose endpoint hangs holds at most PerPartner senders; another
+// partner's notifications go through meanwhile.
+func TestSlowPartnerDoesNotDelayAnother(t *testing.T) {
+	f := newFixture(t, 3)
+	release := make(chan struct{})
+	f.sender.answer["slow"] = func(int) core.SendResult {
+		<-release
+		return core.SendResult{StatusCode: 200, Delivered: true}
+	}
+	f.sender.answer["fast"] = func(int) core.SendResult { return core.SendResult{StatusCode: 200, Delivered: true} }
+	slow := f.submit(t, "slow", "s1", 20)
+	time.Sleep(50 * time.Millisecond) // the slow partner's backlog is queued first
+	fast := f.submit(t, "fast", "f1", 5)
+	f.waitStatus(t, fast.ID, 5, core.DeliveryDelivered)
+	f.sender.mu.Lock()
+	assert.LessOrEqual(t, f.sender.calls["slow"], 2, "at most PerPartner in flight for the slow partner")
+	f.sender.mu.Unlock()
+	close(release)
+	f.waitStatus(t, slow.ID, 20, core.DeliveryDelivered)
+}
+
+func TestSubmitIdempotency(t *testing.T) {
+	f := newFixture(t, 3)
+	f.sender.answer["fast"] = func(int) core.SendResult { return core.SendResult{StatusCode: 200, Delivered: true} }
+	first := f.submit(t, "fast", "same", 1)
+	sub := core.Submission{
+		Ref: core.TxRef{Partner: "fast", Channel: "test", PartnerTxID: "same"}, Operation: "op", BodyHash: "h-same",
+		Ack: func(t core.Transaction) (int, []byte, error) { return 200, []byte("other"), nil },
+	}
+	again, replayed, err := f.eng.Submit(context.Background(), sub)
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, first.Ack, again.Ack)
+
+	sub.BodyHash = "different"
+	_, _, err = f.eng.Submit(context.Background(), sub)
+	assert.Equal(t, core.ReasonDuplicateTxID, core.ReasonOf(err))
+
+	sub.Ref.Partner = "slow" // keys are per partner
+	_, replayed, err = f.eng.Submit(context.Background(), sub)
+	require.NoError(t, err)
+	assert.False(t, replayed)
+	f.waitStatus(t, first.ID, 1, core.DeliveryDelivered)
+}
+
+// A stopped engine leaves unfinished work in the store; a new one resumes it.
+func TestResumeAfterRestart(t *testing.T) {
+	f := newFixture(t, 3)
+	f.stop() // nothing runs now
+	f.stop = func() {}
+	f.sender.answer["fast"] = func(int) core.SendResult { return core.SendResult{StatusCode: 200, Delivered: true} }
+	tr := f.submit(t, "fast", "k1", 2)
+	assert.Empty(t, f.deliveries(t, tr.ID), "not executed while stopped")
+
+	eng := core.NewEngine(f.svc, f.sender, slog.New(slog.NewTextHandler(io.Discard, nil)), core.EngineConfig{PollInterval: 10 * time.Millisecond})
+	eng.Register("test", renderer{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	f.waitStatus(t, tr.ID, 2, core.DeliveryDelivered)
+}
+
+func TestValidIMEI(t *testing.T) {
+	assert.True(t, core.ValidIMEI("356938035643809"))
+	assert.True(t, core.ValidIMEI("490154203237518"))
+	assert.False(t, core.ValidIMEI("356938035643808"))
+	assert.False(t, core.ValidIMEI("35693803564380"))
+	assert.False(t, core.ValidIMEI("35693803564380A"))
+}
