@@ -17,13 +17,14 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	dbPath := fs.String("db", envOr("SIMGATE_DB", "data/simgate.db"), "bbolt database file, created if missing (SIMGATE_DB)")
 	cost := fs.Int("bcrypt-cost", 0, "bcrypt cost for plain-text passwords in the file (0: library default)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{fmt.Errorf("expected one inventory FILE, got %d arguments", fs.NArg())}
+	if len(pos) != 1 {
+		return usageError{fmt.Errorf("expected one inventory FILE, got %d arguments", len(pos))}
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(pos[0])
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	start := time.Now()
 	stats, err := store.Import(ctx, db, store.Bcrypt{Cost: *cost}, f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", pos[0], err)
 	}
 	kinds := make([]string, 0, len(stats.Records))
 	total := 0

@@ -83,3 +83,19 @@ func envOr(name, def string) string {
 	}
 	return def
 }
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments ("tx show ID --db x" as well as "tx show --db x ID").
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

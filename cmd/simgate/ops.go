@@ -162,8 +162,12 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dead := fs.Bool("dead", false, "list the dead letters")
 		delivered := fs.Bool("delivered", false, "list delivered notifications")
 		limit := fs.Int("limit", 100, "how many to list")
-		if err := fs.Parse(args[1:]); err != nil {
+		pos, err := parseArgs(fs, args[1:])
+		if err != nil {
 			return err
+		}
+		if len(pos) > 0 {
+			return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 		}
 		status := core.DeliveryPending
 		if *dead {
@@ -172,7 +176,6 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			status = core.DeliveryDelivered
 		}
 		var list []core.Delivery
-		var err error
 		if t.db != "" {
 			err = t.withDB(func(st core.Store) error {
 				list, err = listDeliveries(ctx, st, status, *limit)
@@ -188,15 +191,15 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	case "replay":
 		fs, t := opsFlags("outbox replay", stderr)
-		if err := fs.Parse(args[1:]); err != nil {
+		pos, err := parseArgs(fs, args[1:])
+		if err != nil {
 			return err
 		}
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			return usageError{errors.New("use: simgate outbox replay ID")}
 		}
-		id := fs.Arg(0)
+		id := pos[0]
 		var d core.Delivery
-		var err error
 		if t.db != "" {
 			err = t.withDB(func(st core.Store) error {
 				d, err = core.ReplayDelivery(ctx, st, time.Now().UTC(), id)
@@ -219,21 +222,21 @@ func txCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("use: simgate tx show ID")}
 	}
 	fs, t := opsFlags("tx show", stderr)
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return usageError{errors.New("use: simgate tx show ID")}
 	}
 	var v txView
-	var err error
 	if t.db != "" {
 		err = t.withDB(func(st core.Store) error {
-			v, err = showTx(ctx, st, fs.Arg(0))
+			v, err = showTx(ctx, st, pos[0])
 			return err
 		})
 	} else {
-		err = t.call(ctx, http.MethodGet, "/admin/tx/"+url.PathEscape(fs.Arg(0)), &v)
+		err = t.call(ctx, http.MethodGet, "/admin/tx/"+url.PathEscape(pos[0]), &v)
 	}
 	if err != nil {
 		return err
