@@ -64,7 +64,8 @@ type TxEvent struct {
 // Transaction is an asynchronous request: stored before it is acknowledged,
 // executed exactly once, its outcome and notifications written together.
 type Transaction struct {
-	ID            string    `json:"id"` // simgate's own id (MVNX uniqueTransactionId)
+	ID            string    `json:"id"`  // simgate's own id (MVNX uniqueTransactionId)
+	Seq           uint64    `json:"seq"` // submission order, total even when clocks tie
 	Partner       PartnerID `json:"partner"`
 	Channel       Channel   `json:"channel"`
 	Operation     string    `json:"operation"`     // front-end operation name, for operators

@@ -25,7 +25,8 @@ func (r SIMRef) IsZero() bool { return r.ICCID == "" && r.SimNumber == "" && r.E
 
 // Device is the handset the line is activated on.
 type Device struct {
-	IMEI  string // or PEI
+	IMEI  string // 15 digits, Luhn-checked
+	PEI   string // a permanent equipment identifier that is not a plain IMEI (IMEISV), kept as given
 	Make  string
 	Model string
 }
@@ -86,6 +87,11 @@ type Activate struct {
 	Number   NumberChoice
 	Plan     string
 	Products []ProductChange
+	// SubscriberID is the partner's own id of the subscriber (SPS subscriberId).
+	SubscriberID string
+	// ActivationCode is the eSIM activation code (LPA:1$<SM-DP+>$<matching
+	// id>) the front end drew for an eSIM line; "" for a physical SIM.
+	ActivationCode string
 	// Emersion: the SQ to activate and, optionally, the product supplying the SIM.
 	SQ      *SQRef
 	Product int64

@@ -15,3 +15,17 @@ func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
 }
+
+type correlationIDKey struct{}
+
+// WithCorrelationID tags ctx with the partner's correlation id (SPS
+// X-Correlation-Id), so that log lines carry it next to the request id.
+func WithCorrelationID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, correlationIDKey{}, id)
+}
+
+// CorrelationID answers the correlation id of ctx, or "".
+func CorrelationID(ctx context.Context) string {
+	id, _ := ctx.Value(correlationIDKey{}).(string)
+	return id
+}

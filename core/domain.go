@@ -37,6 +37,9 @@ type Partner struct {
 	// CallbackURL is where notifications go when the API has no per-request
 	// URL (the SPS developer-hub setting).
 	CallbackURL string `json:"callback_url,omitempty"`
+	// SecretShown records that the signing secret was shown to the partner
+	// once; it is never shown again.
+	SecretShown bool `json:"secret_shown,omitempty"`
 }
 
 // Plan is a price plan (MVNX singleUserCode, SPS wholesalePlanId) with the
@@ -230,6 +233,9 @@ type Subscription struct {
 	ServiceIdentifier string             `json:"service_identifier,omitempty"`
 	SQ                int64              `json:"sq,omitempty"`
 	Plan              string             `json:"plan,omitempty"`
+	Products          []ProductChange    `json:"products,omitempty"`
+	SubscriberID      string             `json:"subscriber_id,omitempty"` // the partner's own id
+	ActivationCode    string             `json:"activation_code,omitempty"`
 	BAN               string             `json:"ban,omitempty"`
 	CreatedAt         time.Time          `json:"created_at"`
 	UpdatedAt         time.Time          `json:"updated_at"`

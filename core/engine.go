@@ -119,8 +119,12 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 				job.Activations[i].BAN = ban
 			}
 		}
+		seq, err := tx.NextSeq("transaction")
+		if err != nil {
+			return err
+		}
 		t = Transaction{
-			ID: id, Partner: s.Ref.Partner, Channel: s.Ref.Channel, Operation: s.Operation,
+			ID: id, Seq: seq, Partner: s.Ref.Partner, Channel: s.Ref.Channel, Operation: s.Operation,
 			PartnerTxID: s.Ref.PartnerTxID, CorrelationID: s.Ref.CorrelationID, BodyHash: s.BodyHash,
 			CallbackURL: s.CallbackURL, Context: s.Context, Job: job, Status: TxReceived,
 			History: []TxEvent{{At: now, Status: TxReceived}}, CreatedAt: now, UpdatedAt: now,
@@ -239,7 +243,7 @@ func (e *Engine) executeItem(ctx context.Context, id string, item int) (done boo
 			return nil // applied before a restart
 		}
 		now := e.svc.clock.Now().UTC()
-		res, err := runItem(tx, t.Job, item, now)
+		res, err := runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod)
 		if err != nil {
 			return err
 		}
@@ -282,12 +286,17 @@ func (e *Engine) executeItem(ctx context.Context, id string, item int) (done boo
 // runItem applies one command. A refused command is a result, not an error:
 // its rules wrote nothing, and the other items go on. An internal failure
 // (the store) is an error: nothing of the step is kept and it is retried.
-func runItem(tx Tx, job Job, item int, now time.Time) (ItemResult, error) {
+func runItem(tx Tx, job Job, item int, now time.Time, grace time.Duration) (ItemResult, error) {
 	var sub Subscription
 	var err error
+	nA, nC := len(job.Activations), len(job.Changes)
 	switch {
-	case item < len(job.Activations):
+	case item < nA:
 		sub, err = activate(tx, job.Activations[item], now)
+	case item < nA+nC:
+		sub, err = changeStatus(tx, job.Changes[item-nA], now, grace)
+	case item < nA+nC+len(job.Moves):
+		sub, err = moveSubscriber(tx, job.Moves[item-nA-nC], now)
 	default:
 		err = Errorf(KindInternal, ReasonInternal, "", "item %d has no command this build can run", item)
 	}

@@ -76,23 +76,30 @@ func activateLine(tx Tx, cmd Activate, now time.Time) (Subscription, error) {
 		return Subscription{}, err
 	}
 	sub := Subscription{
-		ID:        "sub-" + strconv.FormatUint(seq, 10),
-		Partner:   caller,
-		Account:   cmd.Account,
-		Channel:   cmd.Ref.Channel,
-		Status:    SubActive,
-		SIM:       sim.ID,
-		ICCID:     sim.ICCID,
-		IMSI:      sim.IMSI,
-		EID:       sim.EID,
-		IMEI:      cmd.Device.IMEI,
-		Plan:      cmd.Plan,
-		BAN:       cmd.BAN,
-		CreatedAt: now,
-		UpdatedAt: now,
+		ID:       "sub-" + strconv.FormatUint(seq, 10),
+		Partner:  caller,
+		Account:  cmd.Account,
+		Channel:  cmd.Ref.Channel,
+		Status:   SubActive,
+		SIM:      sim.ID,
+		ICCID:    sim.ICCID,
+		IMSI:     sim.IMSI,
+		EID:      sim.EID,
+		IMEI:     cmd.Device.IMEI,
+		Plan:     cmd.Plan,
+		Products: cmd.Products,
+
+		SubscriberID:   cmd.SubscriberID,
+		ActivationCode: cmd.ActivationCode,
+		BAN:            cmd.BAN,
+		CreatedAt:      now,
+		UpdatedAt:      now,
 	}
 	if sub.Account == "" {
 		sub.Account = sim.Account
+	}
+	if sub.IMEI == "" {
+		sub.IMEI = cmd.Device.PEI
 	}
 	sim.Status, sim.Subscription = SIMActive, sub.ID
 	if err := tx.PutSIM(sim); err != nil {

@@ -11,7 +11,8 @@ import (
 
 // Config holds the tunables of the rules.
 type Config struct {
-	TokenTTL time.Duration // login token lifetime; default 12 months
+	TokenTTL    time.Duration // login token lifetime; default 12 months
+	GracePeriod time.Duration // how long a ceased subscription may be reactivated; default 30 days
 }
 
 // Service executes commands. It is safe for concurrent use.
@@ -30,6 +31,9 @@ type Service struct {
 func NewService(store Store, clock Clock, ids IDs, pw Passwords, cfg Config) (*Service, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 365 * 24 * time.Hour
+	}
+	if cfg.GracePeriod <= 0 {
+		cfg.GracePeriod = 30 * 24 * time.Hour
 	}
 	dummy, err := pw.Hash("simgate-timing-equaliser")
 	if err != nil {

@@ -67,7 +67,8 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 					err = nil
 				}
 				res := c.Response()
-				log.LogAttrs(ctx, slog.LevelInfo, "request",
+				// The handler may have added to the context (a correlation id).
+				log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 					slog.String("method", req.Method),
 					slog.String("path", req.URL.Path),
 					slog.Int("status", res.Status),

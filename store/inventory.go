@@ -24,7 +24,7 @@ import (
 // One JSON object per line; blank lines and lines starting with '#' are
 // ignored. "kind" says what the line creates. A record with "count" N > 1
 // stands for N records whose numeric identifiers (id, iccid, sim_number,
-// imsi, eid, msisdn, service_identifier) count up from the given values,
+// imsi, eid, msisdn, imei, service_identifier) count up from the given values,
 // keeping their width. A record whose key exists replaces it.
 type record struct {
 	Kind string `json:"kind"`
@@ -72,6 +72,9 @@ type record struct {
 
 	Code      string   `json:"code"`
 	Offerings []string `json:"offerings"`
+
+	IMEI string `json:"imei"`
+	Plan string `json:"plan"`
 }
 
 type orderSpec struct {
@@ -169,7 +172,7 @@ func expand(rec record, pw core.Passwords) ([]func(core.Tx) error, error) {
 		return nil, errors.New("count is not allowed here")
 	}
 	if n > 1 {
-		for _, f := range []string{rec.ICCID, rec.SimNumber, rec.IMSI, rec.EID, rec.MSISDN, rec.ServiceIdentifier} {
+		for _, f := range []string{rec.ICCID, rec.SimNumber, rec.IMSI, rec.EID, rec.MSISDN, rec.IMEI, rec.ServiceIdentifier} {
 			if f != "" && !digits(f) {
 				return nil, fmt.Errorf("with count, identifiers must be decimal digits (%q is not)", f)
 			}
@@ -295,6 +298,33 @@ func expand(rec record, pw core.Passwords) ([]func(core.Tx) error, error) {
 			pl.Partners = append(pl.Partners, core.PartnerID(p))
 		}
 		puts = append(puts, func(tx core.Tx) error { return tx.PutPlan(pl) })
+	case "subscriber":
+		// A line already live on the network: its SIM, number and
+		// subscription, as another system activated them.
+		if rec.Owner == "" || rec.Account == "" || !digits(rec.ICCID) {
+			return nil, errors.New("an owner, an account and a numeric iccid are required")
+		}
+		for i := 0; i < n; i++ {
+			iccid, msisdn := step(rec.ICCID, i), step(rec.MSISDN, i)
+			sub := core.Subscription{
+				ID: "imp-" + iccid, Partner: core.PartnerID(rec.Owner), Account: core.AccountID(rec.Account),
+				Channel: "import", Status: core.SubActive, SIM: iccid, ICCID: iccid, IMSI: step(rec.IMSI, i),
+				MSISDN: msisdn, IMEI: step(rec.IMEI, i), Plan: rec.Plan,
+			}
+			sim := core.SIM{ID: iccid, ICCID: iccid, IMSI: sub.IMSI, Owner: sub.Partner, Account: sub.Account, Status: core.SIMActive, Subscription: sub.ID}
+			puts = append(puts, func(tx core.Tx) error {
+				if err := tx.PutSIM(sim); err != nil {
+					return err
+				}
+				if sub.MSISDN != "" {
+					num := core.Number{MSISDN: sub.MSISDN, Owner: sub.Partner, Account: sub.Account, Status: core.NumberIsAssigned, Subscription: sub.ID}
+					if err := tx.PutNumber(num); err != nil {
+						return err
+					}
+				}
+				return tx.PutSubscription(sub)
+			})
+		}
 	case "session":
 		if !core.ValidTokenFormat(rec.Token) || rec.Partner == "" || rec.ExpiresAt.IsZero() {
 			return nil, errors.New("a 64 lower-case hex token, a partner and expires_at are required")

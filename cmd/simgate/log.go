@@ -36,6 +36,9 @@ func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := core.RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}
+	if id := core.CorrelationID(ctx); id != "" {
+		r.AddAttrs(slog.String("correlation_id", id))
+	}
 	return h.Handler.Handle(ctx, r)
 }
 

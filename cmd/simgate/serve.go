@@ -23,6 +23,7 @@ import (
 	"simgate/rest/callback"
 	"simgate/rest/mvnx"
 	"simgate/rest/openapi"
+	"simgate/rest/sps"
 	"simgate/soap"
 	"simgate/store"
 )
@@ -38,6 +39,8 @@ type serveConfig struct {
 	shutdownTimeout              time.Duration
 	logFormat, logLevel          string
 	bcryptCost                   int
+	smdpAddress                  string
+	gracePeriod                  time.Duration
 }
 
 func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -58,6 +61,8 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
 	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests")
+	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
+	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -70,6 +75,12 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 		return cfg, usageError{fmt.Errorf("--allow-private-callbacks must be true, false or auto")}
 	}
 	return cfg, nil
+}
+
+// privateCallbacks says whether notifications may go to loopback and
+// private addresses: the sandbox's listeners run on the partner's machine.
+func (cfg serveConfig) privateCallbacks() bool {
+	return cfg.allowPrivate == "true" || (cfg.allowPrivate == "auto" && cfg.demo)
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -98,7 +109,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	svc, err := core.NewService(db, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL})
+	svc, err := core.NewService(db, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod})
 	if err != nil {
 		return err
 	}
@@ -106,7 +117,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--retry-schedule: %w", err)}
 	}
-	allowPrivate := cfg.allowPrivate == "true" || (cfg.allowPrivate == "auto" && cfg.demo)
+	allowPrivate := cfg.privateCallbacks()
 	sender := callback.New(callback.Options{Timeout: cfg.callbackTimeout, AllowPrivate: allowPrivate})
 	defer sender.CloseIdleConnections()
 	eng := core.NewEngine(svc, sender, log, core.EngineConfig{
@@ -181,6 +192,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 func apiDoc() *openapi.Doc {
 	doc := openapi.New("simgate", "1", "SIM provisioning gateway: the partner REST APIs. The Emersion SOAP API is described by its WSDLs at /userapi/Services.wsdl and /userapi/Authentication.wsdl.")
 	mvnx.Describe(doc)
+	sps.Describe(doc)
 	return doc
 }
 
@@ -229,6 +241,7 @@ func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveC
 	})
 	soap.New(svc, log, soap.Options{BaseURL: cfg.baseURL}).Register(e)
 	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
+	sps.New(svc, eng, log, sps.Options{SMDPAddress: cfg.smdpAddress, AllowPrivateCallbacks: cfg.privateCallbacks()}).Register(e)
 	e.GET("/openapi.json", apiDoc().Handler())
 	return e
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -29,4 +30,27 @@ func (s *IDs) Token() (string, error) {
 func (s *IDs) UUID() (string, error) {
 	tok, _ := s.Token()
 	return tok[0:8] + "-" + tok[8:12] + "-4" + tok[13:16] + "-8" + tok[17:20] + "-" + tok[20:32], nil
+}
+
+// MutableClock is a clock a test moves forward.
+type MutableClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewMutableClock starts at t.
+func NewMutableClock(t time.Time) *MutableClock { return &MutableClock{t: t} }
+
+// Now answers the current test time.
+func (c *MutableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *MutableClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
