@@ -155,7 +155,13 @@ func wake(c chan struct{}) {
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); e.loop(ctx, e.wakeExec, e.executeDue, &wg) }()
+	go func() {
+		defer wg.Done()
+		e.loop(ctx, e.wakeExec, func(ctx context.Context, wg *sync.WaitGroup) {
+			e.releaseAged(ctx)
+			e.executeDue(ctx, wg)
+		}, &wg)
+	}()
 	go func() { defer wg.Done(); e.loop(ctx, e.wakeSend, e.sendDue, &wg) }()
 	wg.Wait()
 }
@@ -172,6 +178,46 @@ func (e *Engine) loop(ctx context.Context, wakeup chan struct{}, step func(conte
 		case <-tick.C:
 		}
 	}
+}
+
+// releaseAged returns to their pool the numbers whose grace period after
+// a cease has ended: from then on the ceased subscription cannot be
+// reactivated, and the number may be given out again.
+func (e *Engine) releaseAged(ctx context.Context) {
+	now := e.svc.clock.Now().UTC()
+	var aged []Number
+	err := e.svc.store.View(ctx, func(tx Tx) error {
+		var err error
+		aged, err = tx.AgedNumbers(now, 256)
+		return err
+	})
+	if err != nil || len(aged) == 0 {
+		if err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "listing aged numbers", "error", err)
+		}
+		return
+	}
+	err = e.svc.store.Update(ctx, func(tx Tx) error {
+		for _, n := range aged {
+			cur, ok, err := tx.Number(n.MSISDN)
+			if err != nil {
+				return err
+			}
+			if !ok || cur.Status != NumberIsAging || cur.AgingUntil.After(now) {
+				continue
+			}
+			cur.Status, cur.Subscription, cur.AgingUntil = NumberIsAvailable, "", time.Time{}
+			if err := tx.PutNumber(cur); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.ErrorContext(ctx, "releasing aged numbers", "error", err)
+		return
+	}
+	e.log.InfoContext(ctx, "aged numbers back in their pools", "count", len(aged))
 }
 
 // executeDue starts an execution for unfinished transactions, up to Workers.

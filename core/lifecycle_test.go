@@ -81,21 +81,29 @@ func TestReactivateWithinGraceOnly(t *testing.T) {
 	assert.True(t, l.change(core.ActionReactivate).OK, "within the grace period")
 
 	assert.True(t, l.change(core.ActionCease).OK)
-	l.clock.Advance(30*24*time.Hour + time.Second)
-	assert.Equal(t, core.ReasonGraceExpired, reason(l.change(core.ActionReactivate)))
+	l.clock.Advance(24 * time.Hour)
+	// While it ages, the number cannot be taken by another activation, nor the SIM.
+	other := func(iccid, msisdn string) core.ItemResult {
+		return l.run(core.Job{Activations: []core.Activate{{
+			Ref: core.TxRef{Partner: "demo-wholesale"}, SIM: core.SIMRef{ICCID: iccid},
+			Number: core.NumberChoice{Mode: core.NumberProvided, MSISDN: msisdn}, Plan: "Plan001",
+		}}})
+	}
+	assert.Equal(t, core.ReasonNumberNotAvailable, reason(other("11986621644523024511", "19459986860")))
+	assert.Equal(t, core.ReasonSIMNotAvailable, reason(other("11986621644523024510", "19459986861")))
 
-	// The aging number cannot be taken by another activation meanwhile.
-	res = l.run(core.Job{Activations: []core.Activate{{
-		Ref: core.TxRef{Partner: "demo-wholesale"}, SIM: core.SIMRef{ICCID: "11986621644523024511"},
-		Number: core.NumberChoice{Mode: core.NumberProvided, MSISDN: "19459986860"}, Plan: "Plan001",
-	}}})
-	assert.Equal(t, core.ReasonNumberNotAvailable, reason(res))
-	// Nor its SIM.
-	res = l.run(core.Job{Activations: []core.Activate{{
-		Ref: core.TxRef{Partner: "demo-wholesale"}, SIM: core.SIMRef{ICCID: "11986621644523024510"},
-		Number: core.NumberChoice{Mode: core.NumberProvided, MSISDN: "19459986861"}, Plan: "Plan001",
-	}}})
-	assert.Equal(t, core.ReasonSIMNotAvailable, reason(res))
+	l.clock.Advance(29*24*time.Hour + time.Second)
+	assert.Equal(t, core.ReasonGraceExpired, reason(l.change(core.ActionReactivate)))
+	// Once the grace period is over the number goes back to the pool.
+	require.Eventually(t, func() bool {
+		var n core.Number
+		_ = l.svc.Store().View(context.Background(), func(tx core.Tx) error {
+			n, _, _ = tx.Number("19459986860")
+			return nil
+		})
+		return n.Status == core.NumberIsAvailable
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.True(t, other("11986621644523024512", "19459986860").OK)
 }
 
 // A number given to another subscription after the cease blocks the

@@ -49,6 +49,9 @@ type Tx interface {
 	// FirstAvailableNumber answers the lowest Available number of owner's pool.
 	FirstAvailableNumber(owner PartnerID, pool string) (Number, bool, error)
 	PutNumber(n Number) error
+	// AgedNumbers answers up to limit Aging numbers whose AgingUntil is at
+	// or before until, earliest first.
+	AgedNumbers(until time.Time, limit int) ([]Number, error)
 
 	SQ(id int64) (SQ, bool, error)
 	// SQsByIdentifier answers every SQ of the service type with that identifier.

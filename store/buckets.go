@@ -42,6 +42,7 @@ var (
 	bktNumbers            = []byte("numbers")                 // MSISDN -> Number
 	bktNumbersByResv      = []byte("numbers_by_reservation")  // reservation id -> MSISDN
 	bktNumbersAvailable   = []byte("numbers_available")       // owner 0x00 pool 0x00 MSISDN -> "", Available numbers only
+	bktNumbersAging       = []byte("numbers_aging")           // AgingUntil UnixNano 0x00-free BE + MSISDN -> "", Aging numbers only
 	bktSQs                = []byte("sqs")                     // id -> SQ
 	bktSQsByIdentifier    = []byte("sqs_by_identifier")       // service type, identifier 0x00 SQ id -> ""
 	bktSubscriptions      = []byte("subscriptions")           // id -> Subscription
@@ -68,7 +69,7 @@ var buckets = [][]byte{
 	bktServiceTypes,
 	bktProducts, bktProductsByOwner,
 	bktSIMs, bktSIMsByICCID, bktSIMsBySimNumber, bktSIMsByIMSI, bktSIMsByEID,
-	bktNumbers, bktNumbersByResv, bktNumbersAvailable,
+	bktNumbers, bktNumbersByResv, bktNumbersAvailable, bktNumbersAging,
 	bktSQs, bktSQsByIdentifier,
 	bktSubscriptions, bktSubsByICCID, bktSubsByIMSI, bktSubsByMSISDN, bktSubsByIMEI,
 	bktSessions,

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -445,7 +446,38 @@ func (t *tx) PutNumber(n core.Number) error {
 	if err := t.index(bktNumbersByResv, old.ReservationID, n.ReservationID, n.MSISDN, true); err != nil {
 		return err
 	}
+	if err := t.link(bktNumbersAging, agingKey(old), agingKey(n)); err != nil {
+		return err
+	}
 	return t.link(bktNumbersAvailable, availableKey(old), availableKey(n))
+}
+
+// agingKey orders Aging numbers by the end of their grace period.
+func agingKey(n core.Number) string {
+	if n.Status != core.NumberIsAging {
+		return ""
+	}
+	return timeKey(n.AgingUntil) + n.MSISDN
+}
+
+func (t *tx) AgedNumbers(until time.Time, limit int) ([]core.Number, error) {
+	var out []core.Number
+	end := timeKey(until)
+	err := t.scan(bktNumbersAging, "", func(k, _ []byte) (bool, error) {
+		if string(k[:len(end)]) > end || (limit > 0 && len(out) >= limit) {
+			return false, nil
+		}
+		var n core.Number
+		ok, err := t.load(bktNumbers, string(k[len(end):]), &n)
+		if err != nil {
+			return false, err
+		}
+		if ok && n.Status == core.NumberIsAging {
+			out = append(out, n)
+		}
+		return true, nil
+	})
+	return out, err
 }
 
 func (t *tx) SQ(id int64) (q core.SQ, ok bool, err error) {
