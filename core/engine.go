@@ -37,6 +37,7 @@ type Engine struct {
 
 	mu        sync.Mutex
 	executing map[string]bool
+	failures  map[string]int // consecutive internal failures of a transaction's current item
 	sending   map[string]bool
 	perPart   map[PartnerID]int
 }
@@ -62,7 +63,7 @@ func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) 
 		svc: svc, sender: sender, cfg: cfg, log: log,
 		renderers: map[Channel]Renderer{},
 		wakeExec:  make(chan struct{}, 1), wakeSend: make(chan struct{}, 1),
-		executing: map[string]bool{}, sending: map[string]bool{}, perPart: map[PartnerID]int{},
+		executing: map[string]bool{}, sending: map[string]bool{}, perPart: map[PartnerID]int{}, failures: map[string]int{},
 	}
 }
 
@@ -263,18 +264,39 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 // applied exactly once, whatever the process does between two items.
 func (e *Engine) execute(ctx context.Context, id string) {
 	for item := 0; ; item++ {
-		done, err := e.executeItem(ctx, id, item)
+		done, err := e.executeItem(ctx, id, item, nil)
 		if err != nil {
-			e.log.ErrorContext(ctx, "executing transaction", "tx", id, "item", item, "error", err)
-			return // retried at the next poll
+			e.mu.Lock()
+			e.failures[id]++
+			n := e.failures[id]
+			e.mu.Unlock()
+			e.log.ErrorContext(ctx, "executing transaction", "tx", id, "item", item, "attempt", n, "error", err)
+			if n < maxItemFailures {
+				return // retried at the next poll
+			}
+			// A command that keeps failing inside (a poison request) is
+			// recorded as an internal failure rather than retried forever.
+			done, err = e.executeItem(ctx, id, item, err)
+			if err != nil {
+				e.log.ErrorContext(ctx, "recording a failed item", "tx", id, "item", item, "error", err)
+				return
+			}
 		}
+		e.mu.Lock()
+		delete(e.failures, id)
+		e.mu.Unlock()
 		if done {
 			return
 		}
 	}
 }
 
-func (e *Engine) executeItem(ctx context.Context, id string, item int) (done bool, err error) {
+// maxItemFailures is how many times an item that fails inside is tried.
+const maxItemFailures = 5
+
+// executeItem applies one item, or, when failed is set, records the item
+// as failed with that internal error without applying it.
+func (e *Engine) executeItem(ctx context.Context, id string, item int, failed error) (done bool, err error) {
 	var t Transaction
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
 		var ok bool
@@ -289,8 +311,10 @@ func (e *Engine) executeItem(ctx context.Context, id string, item int) (done boo
 			return nil // applied before a restart
 		}
 		now := e.svc.clock.Now().UTC()
-		res, err := runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod)
-		if err != nil {
+		var res ItemResult
+		if failed != nil {
+			res = ItemResult{Error: Info(Internal(failed))}
+		} else if res, err = runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod); err != nil {
 			return err
 		}
 		t.Results = append(t.Results, res)
@@ -302,7 +326,7 @@ func (e *Engine) executeItem(ctx context.Context, id string, item int) (done boo
 		}
 		if r := e.renderers[t.Channel]; r != nil {
 			notes, err := r.Render(t, item, now)
-			if err != nil {
+			if err != nil && failed == nil {
 				return err
 			}
 			for k, nt := range notes {

@@ -38,6 +38,9 @@ func (s *scriptedSender) Send(ctx context.Context, d core.Delivery, secret strin
 	s.times[d.Partner] = append(s.times[d.Partner], time.Now())
 	f := s.answer[d.Partner]
 	s.mu.Unlock()
+	if f == nil {
+		return core.SendResult{StatusCode: 200, Delivered: true}
+	}
 	return f(n)
 }
 
@@ -270,4 +273,33 @@ func TestValidIMEI(t *testing.T) {
 	assert.False(t, core.ValidIMEI("356938035643808"))
 	assert.False(t, core.ValidIMEI("35693803564380"))
 	assert.False(t, core.ValidIMEI("35693803564380A"))
+}
+
+// failingRenderer cannot render anything: every execution step fails.
+type failingRenderer struct{}
+
+func (failingRenderer) Render(core.Transaction, int, time.Time) ([]core.Notification, error) {
+	return nil, fmt.Errorf("renderer broken")
+}
+
+// An item that keeps failing inside is tried a few times, then recorded as
+// an internal failure instead of blocking its transaction forever.
+func TestPoisonItemIsRecordedAsFailed(t *testing.T) {
+	f := newFixture(t, 3)
+	f.eng.Register("poison", failingRenderer{})
+	tr, _, err := f.eng.Submit(context.Background(), core.Submission{
+		Ref: core.TxRef{Partner: "fast", Channel: "poison", PartnerTxID: "p1"}, Operation: "op", BodyHash: "h",
+		Job: core.Job{Activations: []core.Activate{{Ref: core.TxRef{Partner: "fast"}, SIM: core.SIMRef{ICCID: "1000000000000000001"}}}},
+		Ack: func(t core.Transaction) (int, []byte, error) { return 200, nil, nil },
+	})
+	require.NoError(t, err)
+	var got core.Transaction
+	require.Eventually(t, func() bool {
+		got, err = f.svc.Transaction(context.Background(), "fast", tr.ID)
+		return err == nil && got.Status.Finished()
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, core.TxFailed, got.Status)
+	require.Len(t, got.Results, 1)
+	assert.Equal(t, core.ReasonInternal, got.Results[0].Error.Reason)
+	assert.Equal(t, "internal error", got.Results[0].Error.Message, "the cause is logged, not stored for the partner")
 }

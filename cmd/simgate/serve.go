@@ -21,6 +21,7 @@ import (
 	"simgate/core"
 	"simgate/rest"
 	"simgate/rest/callback"
+	"simgate/rest/flolive"
 	"simgate/rest/mvnx"
 	"simgate/rest/openapi"
 	"simgate/rest/sps"
@@ -193,6 +194,7 @@ func apiDoc() *openapi.Doc {
 	doc := openapi.New("simgate", "1", "SIM provisioning gateway: the partner REST APIs. The Emersion SOAP API is described by its WSDLs at /userapi/Services.wsdl and /userapi/Authentication.wsdl.")
 	mvnx.Describe(doc)
 	sps.Describe(doc)
+	flolive.Describe(doc)
 	return doc
 }
 
@@ -242,6 +244,7 @@ func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveC
 	soap.New(svc, log, soap.Options{BaseURL: cfg.baseURL}).Register(e)
 	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
 	sps.New(svc, eng, log, sps.Options{SMDPAddress: cfg.smdpAddress, AllowPrivateCallbacks: cfg.privateCallbacks()}).Register(e)
+	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
 	e.GET("/openapi.json", apiDoc().Handler())
 	return e
 }

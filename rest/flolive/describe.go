@@ -1,0 +1,121 @@
+package flolive
+
+import (
+	"net/http"
+
+	"simgate/rest/openapi"
+)
+
+// SecurityScheme is the name of this API's scheme in the OpenAPI
+// document. It is its own rather than a shared "bearer": the key is the
+// enterprise's, and two front ends declaring one name with different
+// descriptions would overwrite each other.
+const SecurityScheme = "floliveApiKey"
+
+const codeTable = "Refusals are the NAK `{\"errorCode\",\"errorMessage\",\"content\":\"\",\"pageable\":null}`:\n\n" +
+	"| code | HTTP | message |\n|---|---|---|\n" +
+	"| GLOBAL_1001 | 503 | Service unavailable. Please try again |\n" +
+	"| GLOBAL_1003 | 404 | Provided request ID does not exist for your account |\n" +
+	"| CUSTOMER_1008 | 404 | Failed to find target customer (outside the requester's tree, below level 1, or not eligible) |\n" +
+	"| SUBSCRIBER_1002 | 404 | Subscriber does not exist |\n" +
+	"| SUBSCRIBER_1023 | 422 | Failed to move subscriber |\n" +
+	"| AUTH_1001 | 401 | Missing or invalid API key |\n" +
+	"| VALIDATION_1001 | 400 | Invalid subscriber type (imsi, iccid, msisdn, imei) |\n" +
+	"| VALIDATION_1002 | 400 | Invalid subscriber value (imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16 digits) |\n" +
+	"| VALIDATION_1003 | 400 | targetCustomerId is required and must be a UUID |\n" +
+	"| VALIDATION_1004 | 400 | Request body is required |\n" +
+	"| VALIDATION_1005 | 400 | Malformed request body (not JSON, unknown field, duplicate key, wrong type, trailing data) |\n" +
+	"| VALIDATION_1006 | 413 | Request body is too large (1 MiB) |\n" +
+	"| VALIDATION_1007 | 400 | items must hold 1 to 200 moves |\n" +
+	"| VALIDATION_1008 | 400 | requestId must be a UUID |\n" +
+	"| VALIDATION_1009 | (bulk item) | Subscriber is already moved by an earlier item of this request |\n"
+
+const eligibility = "Eligibility (level 0 is the requester's own account): from the own account to one of its level-1 sub-accounts; " +
+	"from a level-1 sub-account to another; back to the own account from any depth. A subscriber below level 1 is seen in the " +
+	"level-1 sub-account it was allocated through. Anything else is CUSTOMER_1008."
+
+// Describe adds the endpoints to the OpenAPI document.
+func Describe(d *openapi.Doc) {
+	d.AddSecurityScheme(SecurityScheme, map[string]any{
+		"type": "http", "scheme": "bearer",
+		"description": "The enterprise's floLIVE API key: `Authorization: Bearer <key>`.",
+	})
+	tags := []string{"floLIVE"}
+	sec := []string{SecurityScheme}
+	nak := func(status int, why string) openapi.Response {
+		r := openapi.Response{Status: status, Description: why, Body: NAK{}}
+		if status == http.StatusUnauthorized {
+			r.Headers = map[string]string{"WWW-Authenticate": `Bearer realm="simgate"`}
+		}
+		return r
+	}
+	typeParam := openapi.Param{Name: "type", In: "path", Description: "Which identifier {value} is.",
+		Schema: map[string]any{"type": "string", "enum": []any{"imsi", "iccid", "msisdn", "imei"}}}
+	valueParam := openapi.Param{Name: "value", In: "path", Description: "The identifier: digits (imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16).",
+		Schema: map[string]any{"type": "string", "pattern": "^[0-9]{6,20}$"}}
+	unauthorized := nak(http.StatusUnauthorized, "AUTH_1001: missing or invalid API key.")
+	unavailable := nak(http.StatusServiceUnavailable, "GLOBAL_1001: temporarily unavailable; retry.")
+
+	d.Add(openapi.Op{
+		Method: http.MethodPut, Path: PathMove, OperationID: "floliveMoveSubscriber", Tags: tags, Security: sec,
+		Summary: "Move a subscriber to another account of the requester's hierarchy (asynchronous)",
+		Description: "The move is checked for eligibility at once and refused with a NAK if it is not eligible; " +
+			"otherwise it is stored and the ACK carries the requestId to poll with GET /api/v2/global/call/{requestId}. " +
+			eligibility + "\n\n" + codeTable,
+		Params:  []openapi.Param{typeParam, valueParam},
+		Request: MoveRequest{},
+		Responses: []openapi.Response{
+			{Status: http.StatusOK, Description: "ACK: the move is stored and will run.", Body: Page[Accepted]{}},
+			nak(http.StatusBadRequest, "VALIDATION_1001 to VALIDATION_1005: the request is malformed."),
+			unauthorized,
+			nak(http.StatusNotFound, "SUBSCRIBER_1002 or CUSTOMER_1008: no such subscriber, or the target is not eligible."),
+			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
+			nak(http.StatusUnprocessableEntity, "SUBSCRIBER_1023: the move is refused."),
+			unavailable,
+		},
+	})
+	d.Add(openapi.Op{
+		Method: http.MethodPut, Path: PathBulkMove, OperationID: "floliveBulkMoveSubscribers", Tags: tags, Security: sec,
+		Summary: "Move up to 200 subscribers, each checked on its own (asynchronous)",
+		Description: "Each item is checked like a single move. The accepted items become one request (one requestId); " +
+			"the refused ones are listed with their index (from 0) and code. With no item accepted the answer is 422 with " +
+			"errorCode SUBSCRIBER_1023 and the same list. " + eligibility + "\n\n" + codeTable,
+		Request: BulkMoveRequest{},
+		Responses: []openapi.Response{
+			{Status: http.StatusOK, Description: "At least one move accepted: requestId, and the refused items.", Body: Page[BulkResult]{}},
+			nak(http.StatusBadRequest, "VALIDATION_1004, VALIDATION_1005 or VALIDATION_1007: the request is malformed."),
+			unauthorized,
+			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
+			{Status: http.StatusUnprocessableEntity, Description: "SUBSCRIBER_1023: no move accepted; content lists every refused item.", Body: Page[BulkResult]{}},
+			unavailable,
+		},
+	})
+	d.Add(openapi.Op{
+		Method: http.MethodGet, Path: PathCall, OperationID: "floliveGetCallStatus", Tags: tags, Security: sec,
+		Summary: "Status of a move request",
+		Description: "OPEN until the request has run, then SUCCESS, FAILURE (a move was refused when it ran: SUBSCRIBER_1023) " +
+			"or INTERNAL_ERROR (GLOBAL_1001). failures lists the moves that did not happen.\n\n" + codeTable,
+		Params: []openapi.Param{{Name: "requestId", In: "path", Description: "The requestId of an ACK.",
+			Schema: map[string]any{"type": "string", "pattern": uuidPattern}}},
+		Responses: []openapi.Response{
+			{Status: http.StatusOK, Description: "The request's status.", Body: Page[CallStatus]{}},
+			nak(http.StatusBadRequest, "VALIDATION_1008: requestId is not a UUID."),
+			unauthorized,
+			nak(http.StatusNotFound, "GLOBAL_1003: no such request for this account."),
+			unavailable,
+		},
+	})
+	d.Add(openapi.Op{
+		Method: http.MethodGet, Path: PathSubscriber, OperationID: "floliveGetSubscriber", Tags: tags, Security: sec,
+		Summary:     "A subscriber as the requester sees it",
+		Description: "customerId is the account the requester sees the subscriber in (its level-1 sub-account when it is deeper).\n\n" + codeTable,
+		Params:      []openapi.Param{typeParam, valueParam},
+		Responses: []openapi.Response{
+			{Status: http.StatusOK, Description: "The subscriber.", Body: Page[Subscriber]{}},
+			nak(http.StatusBadRequest, "VALIDATION_1001 or VALIDATION_1002: bad {type} or {value}."),
+			unauthorized,
+			nak(http.StatusNotFound, "SUBSCRIBER_1002: no such subscriber."),
+			unavailable,
+		},
+	})
+}

@@ -1,0 +1,436 @@
+// Package flolive is simgate's floLIVE-style front end: moving a
+// subscriber (SIM) between the accounts of a reseller hierarchy.
+//
+//	PUT /api/v2/subscriber/{type}/{value}/move   {"targetCustomerId": UUID}
+//	PUT /api/v2/bulk/subscriber/move             {"items":[{"type","value","targetCustomerId"}]}
+//	GET /api/v2/global/call/{requestId}          the outcome of a move request
+//	GET /api/v2/subscriber/{type}/{value}        the subscriber as the requester sees it
+//
+// Every call carries "Authorization: Bearer <API key>". A move is checked
+// for eligibility when it arrives, so an ineligible one is refused at once;
+// an eligible one is stored, acknowledged with its requestId and executed
+// asynchronously by the engine. floLIVE has no callback: partners poll
+// GET /api/v2/global/call/{requestId}, which answers OPEN, SUCCESS, FAILURE
+// or INTERNAL_ERROR.
+//
+// A refusal is the document's NAK,
+// {"errorCode":"...","errorMessage":"...","content":"","pageable":null},
+// with these codes and HTTP statuses:
+//
+//	code             HTTP  message                                              when
+//	GLOBAL_1001      503   Service unavailable. Please try again                store failure or any internal error; retry the same call
+//	GLOBAL_1003      404   Provided request ID does not exist for your account  unknown requestId, or another partner's, or not a floLIVE request
+//	CUSTOMER_1008    404   Failed to find target customer                       target outside the requester's tree, below level 1, or the move is not eligible
+//	SUBSCRIBER_1002  404   Subscriber does not exist                            unknown, ceased, or another partner's subscriber
+//	SUBSCRIBER_1023  422   Failed to move subscriber                            a move refused when it ran (GET global/call), a bulk request with no move accepted, any other business refusal
+//	AUTH_1001        401   Missing or invalid API key                           no "Authorization: Bearer <key>" or an unknown key (with WWW-Authenticate: Bearer)
+//	VALIDATION_1001  400   Invalid subscriber type. Valid types are: ...        {type} not one of imsi, iccid, msisdn, imei (lower case)
+//	VALIDATION_1002  400   Invalid subscriber value: <type> must be N to M digits
+//	                                                                            imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16 digits
+//	VALIDATION_1003  400   targetCustomerId is required and must be a UUID      missing, empty or not 8-4-4-4-12 hex
+//	VALIDATION_1004  400   Request body is required                             empty body on a PUT
+//	VALIDATION_1005  400   Malformed request body: <what, where>                not JSON, unknown field, duplicate key, wrong type, trailing data
+//	VALIDATION_1006  413   Request body is too large: the limit is N bytes      body over Options.Limits.MaxBytes (1 MiB)
+//	VALIDATION_1007  400   items must hold 1 to 200 moves: got N                bulk request with no item or more than 200
+//	VALIDATION_1008  400   requestId must be a UUID                             malformed {requestId}
+//	VALIDATION_1009  (bulk item only)  Subscriber is already moved by an earlier item of this request
+//
+// The document's codes keep its messages byte for byte; simgate's codes
+// (AUTH_, VALIDATION_) may add a colon and a detail. The two CUSTOMER_1008
+// causes read the same on purpose: whether a customer exists outside the
+// requester's reach is not the requester's business.
+package flolive
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"simgate/core"
+	"simgate/rest/jsonx"
+)
+
+// The endpoints, in echo syntax.
+const (
+	PathMove       = "/api/v2/subscriber/:type/:value/move"
+	PathBulkMove   = "/api/v2/bulk/subscriber/move"
+	PathCall       = "/api/v2/global/call/:requestId"
+	PathSubscriber = "/api/v2/subscriber/:type/:value"
+)
+
+// Operation names: the first two name the stored transactions, all four
+// tag the log lines.
+const (
+	OpMove       = "MoveSubscriber"
+	OpBulkMove   = "BulkMoveSubscriber"
+	opCall       = "GetCallStatus"
+	opSubscriber = "GetSubscriber"
+)
+
+// maxBulkItems is the vendor's limit of one bulk move.
+const maxBulkItems = 200
+
+// Options configures the front end.
+type Options struct {
+	Limits jsonx.Limits // default 1 MiB, depth 32
+}
+
+// Handler serves the endpoints.
+type Handler struct {
+	svc  *core.Service
+	eng  *core.Engine
+	log  *slog.Logger
+	opts Options
+}
+
+// New builds the front end. It registers no renderer with the engine:
+// floLIVE partners poll for outcomes, so a move leaves nothing in the
+// outbox.
+func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *Handler {
+	if opts.Limits.MaxBytes <= 0 {
+		opts.Limits.MaxBytes = jsonx.DefaultMaxBytes
+	}
+	if opts.Limits.MaxDepth <= 0 {
+		opts.Limits.MaxDepth = jsonx.DefaultMaxDepth
+	}
+	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
+}
+
+// Register mounts the endpoints on e.
+func (h *Handler) Register(e *echo.Echo) {
+	e.PUT(PathMove, h.move)
+	e.PUT(PathBulkMove, h.bulkMove)
+	e.GET(PathCall, h.call)
+	e.GET(PathSubscriber, h.subscriber)
+}
+
+// txContext is what GET global/call needs of the request beyond the job:
+// the position in the request of each stored move (a bulk request stores
+// only the moves it accepted).
+type txContext struct {
+	Indexes []int `json:"indexes"`
+}
+
+func (h *Handler) move(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := h.authenticate(c)
+	if err != nil {
+		return h.nak(c, OpMove, "", err)
+	}
+	ref, err := subscriberRef(c.Param("type"), c.Param("value"))
+	if err != nil {
+		return h.nak(c, OpMove, p.ID, err)
+	}
+	var req MoveRequest
+	if err := h.decode(c, &req); err != nil {
+		return h.nak(c, OpMove, p.ID, err)
+	}
+	target, err := customerID(req.TargetCustomerID)
+	if err != nil {
+		return h.nak(c, OpMove, p.ID, err)
+	}
+	cmd := core.Move{Ref: txRef(ctx, p.ID), Subscriber: ref, Target: target}
+	// Refusing here, not in the worker, is what lets the partner read the
+	// NAK at once instead of polling for a FAILURE. The worker checks again:
+	// a concurrent move may change the answer in between.
+	if err := h.svc.CheckMove(ctx, cmd); err != nil {
+		return h.nak(c, OpMove, p.ID, err)
+	}
+	t, err := h.submit(ctx, cmd.Ref, OpMove, []core.Move{cmd}, []int{0}, func(id string) any {
+		return Page[Accepted]{Content: []Accepted{{RequestID: id}}, Pageable: pageOf(1)}
+	})
+	if err != nil {
+		return h.nak(c, OpMove, p.ID, err)
+	}
+	h.log.InfoContext(ctx, "flolive request accepted", "op", OpMove, "partner", p.ID, "code", "",
+		"tx", t.ID, "type", wireType(ref.Kind), "target", target)
+	return c.JSONBlob(t.AckStatus, t.Ack)
+}
+
+func (h *Handler) bulkMove(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := h.authenticate(c)
+	if err != nil {
+		return h.nak(c, OpBulkMove, "", err)
+	}
+	var req BulkMoveRequest
+	if err := h.decode(c, &req); err != nil {
+		return h.nak(c, OpBulkMove, p.ID, err)
+	}
+	if n := len(req.Items); n == 0 || n > maxBulkItems {
+		return h.nak(c, OpBulkMove, p.ID, refuse(errBulkSize, "got %d", n))
+	}
+	ref := txRef(ctx, p.ID)
+	refused := []ItemError{}
+	var moves []core.Move
+	var indexes []int
+	seen := map[string]bool{}
+	for i, it := range req.Items {
+		cmd, err := h.checkItem(ctx, ref, it, seen)
+		if err != nil {
+			r := refusalOf(err)
+			if r.internal() {
+				// Half an answer would be a guess: the partner retries
+				// the whole request.
+				return h.nak(c, OpBulkMove, p.ID, err)
+			}
+			refused = append(refused, ItemError{Index: i, Type: echoed(it.Type), Value: echoed(it.Value), ErrorCode: r.wire.Code, ErrorMessage: r.message()})
+			continue
+		}
+		moves = append(moves, cmd)
+		indexes = append(indexes, i)
+	}
+	if len(moves) == 0 {
+		h.log.InfoContext(ctx, "flolive request refused", "op", OpBulkMove, "partner", p.ID, "code", errMoveFailed.Code,
+			"status", errMoveFailed.Status, "items", len(req.Items), "refused", len(refused))
+		return writeJSON(c, errMoveFailed.Status, Page[BulkResult]{
+			ErrorCode: errMoveFailed.Code, ErrorMessage: errMoveFailed.Message,
+			Content: []BulkResult{{Refused: refused}}, Pageable: pageOf(1),
+		})
+	}
+	t, err := h.submit(ctx, ref, OpBulkMove, moves, indexes, func(id string) any {
+		return Page[BulkResult]{Content: []BulkResult{{RequestID: id, Accepted: len(moves), Refused: refused}}, Pageable: pageOf(1)}
+	})
+	if err != nil {
+		return h.nak(c, OpBulkMove, p.ID, err)
+	}
+	h.log.InfoContext(ctx, "flolive request accepted", "op", OpBulkMove, "partner", p.ID, "code", "",
+		"tx", t.ID, "items", len(req.Items), "accepted", len(moves), "refused", len(refused))
+	return c.JSONBlob(t.AckStatus, t.Ack)
+}
+
+// checkItem checks one move of a bulk request as the single move would be,
+// and refuses a subscriber that an earlier item already moves (under any
+// of its identifiers): running both in a row would make the outcome of the
+// second depend on the first.
+func (h *Handler) checkItem(ctx context.Context, ref core.TxRef, it BulkMoveItem, seen map[string]bool) (core.Move, error) {
+	sub, err := subscriberRef(it.Type, it.Value)
+	if err != nil {
+		return core.Move{}, err
+	}
+	target, err := customerID(it.TargetCustomerID)
+	if err != nil {
+		return core.Move{}, err
+	}
+	cmd := core.Move{Ref: ref, Subscriber: sub, Target: target}
+	if err := h.svc.CheckMove(ctx, cmd); err != nil {
+		return core.Move{}, err
+	}
+	s, _, err := h.svc.Subscriber(ctx, ref.Partner, sub)
+	if err != nil {
+		return core.Move{}, err
+	}
+	if seen[s.ID] {
+		return core.Move{}, refuse(errDuplicateInBulk, "")
+	}
+	seen[s.ID] = true
+	return cmd, nil
+}
+
+func (h *Handler) call(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := h.authenticate(c)
+	if err != nil {
+		return h.nak(c, opCall, "", err)
+	}
+	id, err := requestID(c.Param("requestId"))
+	if err != nil {
+		return h.nak(c, opCall, p.ID, err)
+	}
+	t, err := h.svc.Transaction(ctx, p.ID, id)
+	if err == nil && t.Channel != core.ChannelFloLIVE {
+		// Another API's transaction of the same partner is no request of
+		// this one.
+		err = core.Errorf(core.KindNotFound, core.ReasonTxNotFound, "request", "transaction %s is not a floLIVE request", id)
+	}
+	if err != nil {
+		return h.nak(c, opCall, p.ID, err)
+	}
+	st := callStatusOf(t)
+	// Partners poll: a line per answer would drown the log at info level.
+	h.log.DebugContext(ctx, "flolive request answered", "op", opCall, "partner", p.ID, "code", "", "tx", t.ID, "status", st.Status)
+	return writeJSON(c, http.StatusOK, Page[CallStatus]{Content: []CallStatus{st}, Pageable: pageOf(1)})
+}
+
+// callStatusOf reads a transaction as the document's request status.
+func callStatusOf(t core.Transaction) CallStatus {
+	switch {
+	case !t.Status.Finished():
+		return CallStatus{Status: StatusOpen}
+	case t.Status == core.TxSucceeded:
+		return CallStatus{Status: StatusSuccess}
+	}
+	var cx txContext
+	// A context that does not decode only costs the request positions.
+	_ = json.Unmarshal(t.Context, &cx)
+	out := CallStatus{Status: StatusFailure}
+	for i, r := range t.Results {
+		if r.OK {
+			continue
+		}
+		w := errMoveFailed
+		if failedOnOurSide(r.Error) {
+			w, out.Status = errUnavailable, StatusInternalError
+		}
+		f := ItemError{Index: i, ErrorCode: w.Code, ErrorMessage: w.Message}
+		if i < len(cx.Indexes) {
+			f.Index = cx.Indexes[i]
+		}
+		if i < len(t.Job.Moves) {
+			m := t.Job.Moves[i]
+			f.Type, f.Value = wireType(m.Subscriber.Kind), m.Subscriber.Value
+		}
+		out.Failures = append(out.Failures, f)
+	}
+	w := errMoveFailed
+	if out.Status == StatusInternalError {
+		w = errUnavailable
+	}
+	out.ErrorCode, out.ErrorMessage = w.Code, w.Message
+	return out
+}
+
+func (h *Handler) subscriber(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := h.authenticate(c)
+	if err != nil {
+		return h.nak(c, opSubscriber, "", err)
+	}
+	ref, err := subscriberRef(c.Param("type"), c.Param("value"))
+	if err != nil {
+		return h.nak(c, opSubscriber, p.ID, err)
+	}
+	sub, visible, err := h.svc.Subscriber(ctx, p.ID, ref)
+	if err != nil {
+		return h.nak(c, opSubscriber, p.ID, err)
+	}
+	h.log.DebugContext(ctx, "flolive request answered", "op", opSubscriber, "partner", p.ID, "code", "", "subscription", sub.ID)
+	out := Subscriber{
+		CustomerID: string(visible), Status: subscriberStatus(sub.Status),
+		IMSI: sub.IMSI, ICCID: sub.ICCID, MSISDN: sub.MSISDN, IMEI: sub.IMEI,
+	}
+	return writeJSON(c, http.StatusOK, Page[Subscriber]{Content: []Subscriber{out}, Pageable: pageOf(1)})
+}
+
+func subscriberStatus(s core.SubscriptionStatus) string {
+	switch s {
+	case core.SubPending:
+		return SubscriberPending
+	case core.SubActive:
+		return SubscriberActive
+	case core.SubSuspended:
+		return SubscriberSuspended
+	case core.SubCeased:
+		return SubscriberCeased
+	}
+	return strings.ToUpper(string(s))
+}
+
+// authenticate resolves "Authorization: Bearer <API key>" to its partner.
+// The scheme is case-insensitive (RFC 9110).
+func (h *Handler) authenticate(c echo.Context) (core.Partner, error) {
+	scheme, key, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+	key = strings.TrimSpace(key)
+	if !strings.EqualFold(scheme, "Bearer") || key == "" {
+		return core.Partner{}, refuse(errUnauthorized, "")
+	}
+	return h.svc.PartnerByAPIKey(c.Request().Context(), key)
+}
+
+// decode reads and strictly decodes a request body into v.
+func (h *Handler) decode(c echo.Context, v any) error {
+	raw, err := jsonx.ReadBody(c.Request().Body, h.opts.Limits.MaxBytes)
+	if err != nil {
+		var je *jsonx.Error
+		if errors.As(err, &je) {
+			return refuse(errTooLarge, "the limit is %d bytes", h.opts.Limits.MaxBytes)
+		}
+		return &refusal{wire: errMalformedBody, detail: "the request body could not be read", cause: err}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return refuse(errMissingBody, "")
+	}
+	if err := jsonx.Decode(raw, v, h.opts.Limits); err != nil {
+		var je *jsonx.Error
+		switch {
+		case !errors.As(err, &je):
+			return core.Internal(err)
+		case je.Status == http.StatusRequestEntityTooLarge:
+			return refuse(errTooLarge, "the limit is %d bytes", h.opts.Limits.MaxBytes)
+		}
+		return refuse(errMalformedBody, "%s", je.Message)
+	}
+	return nil
+}
+
+// submit stores the moves as one transaction and answers it with its
+// acknowledgement, rendered by ack from the transaction id.
+func (h *Handler) submit(ctx context.Context, ref core.TxRef, op string, moves []core.Move, indexes []int, ack func(id string) any) (core.Transaction, error) {
+	cx, err := json.Marshal(txContext{Indexes: indexes})
+	if err != nil {
+		return core.Transaction{}, core.Internal(err)
+	}
+	t, _, err := h.eng.Submit(ctx, core.Submission{
+		Ref: ref, Operation: op, BodyHash: bodyHash(op, moves), Context: cx, Job: core.Job{Moves: moves},
+		Ack: func(t core.Transaction) (int, []byte, error) {
+			body, err := json.Marshal(ack(t.ID))
+			return http.StatusOK, body, err
+		},
+	})
+	return t, err
+}
+
+// txRef identifies a request of this API. floLIVE requests carry no
+// partner transaction id, so every request is a new transaction; the
+// X-Request-Id ties the stored transaction to the request's log lines.
+func txRef(ctx context.Context, partner core.PartnerID) core.TxRef {
+	return core.TxRef{Partner: partner, Channel: core.ChannelFloLIVE, CorrelationID: core.RequestID(ctx)}
+}
+
+// bodyHash fingerprints the moves for operators comparing requests; with
+// no partner transaction id it is never used for replays.
+func bodyHash(op string, moves []core.Move) string {
+	type item struct{ Kind, Value, Target string }
+	items := make([]item, len(moves))
+	for i, m := range moves {
+		items[i] = item{string(m.Subscriber.Kind), m.Subscriber.Value, string(m.Target)}
+	}
+	b, _ := json.Marshal(struct {
+		Op    string
+		Items []item
+	}{op, items})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// nak answers a refusal and writes its one log line.
+func (h *Handler) nak(c echo.Context, op string, partner core.PartnerID, err error) error {
+	r := refusalOf(err)
+	ctx := c.Request().Context()
+	if r.internal() {
+		h.log.ErrorContext(ctx, "flolive request failed", "op", op, "partner", partner, "code", r.wire.Code, "error", err.Error())
+	} else {
+		h.log.InfoContext(ctx, "flolive request refused", "op", op, "partner", partner, "code", r.wire.Code,
+			"status", r.wire.Status, "message", r.message())
+	}
+	if r.wire == errUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="simgate"`)
+	}
+	return writeJSON(c, r.wire.Status, NAK{ErrorCode: r.wire.Code, ErrorMessage: r.message()})
+}
+
+func writeJSON(c echo.Context, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(status, b)
+}
