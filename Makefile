@@ -5,9 +5,10 @@ BIN       := bin/simgate
 ADDR      ?= 127.0.0.1:8080
 DB        ?= data/simgate.db
 GOFLAGS   ?=
+FUZZTIME  ?= 30s
 export GOFLAGS
 
-.PHONY: all build run reset test node-deps test-race check-generated generate vet fmt bench-store clean
+.PHONY: all build run reset test node-deps test-race check-generated generate vet fmt bench bench-store fuzz clean
 
 all: build
 
@@ -56,9 +57,24 @@ vet:
 fmt:
 	gofmt -w .
 
+# Every API against a fresh server with a generated inventory, and the
+# ceiling (see BENCHMARKS.md); BENCH_FLAGS="--sims 1000000" for the scale run.
+BENCH_FLAGS ?=
+bench: build
+	./$(BIN) bench $(BENCH_FLAGS)
+
 # Group-commit throughput for 1, 16 and 64 concurrent writers (fsync on).
 bench-store:
 	$(GO) test ./store -run '^$$' -bench GroupCommit -benchtime 2s -count 1
+
+# Fuzz every decoder for FUZZTIME each, one after the other; failures land in <package>/testdata/fuzz/<target>/ (commit them).
+fuzz:
+	$(GO) test ./soap -run '^$$' -fuzz '^FuzzSOAP$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/mvnx -run '^$$' -fuzz '^FuzzMVNX$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSActivate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSStatus$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/flolive -run '^$$' -fuzz '^FuzzFloLIVE$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

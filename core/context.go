@@ -29,3 +29,18 @@ func CorrelationID(ctx context.Context) string {
 	id, _ := ctx.Value(correlationIDKey{}).(string)
 	return id
 }
+
+type clientIPKey struct{}
+
+// WithClientIP tags ctx with the address of the client that sent the
+// request (the peer, or the proxy's X-Forwarded-For when the operator
+// trusts it), so that login failures can be counted per address.
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP answers the client address of ctx, or "".
+func ClientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}

@@ -40,6 +40,9 @@ type Partner struct {
 	// SecretShown records that the signing secret was shown to the partner
 	// once; it is never shown again.
 	SecretShown bool `json:"secret_shown,omitempty"`
+	// RateLimit overrides the server's default request budget for this
+	// partner; nil keeps the default.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
 }
 
 // Plan is a price plan (MVNX singleUserCode, SPS wholesalePlanId) with the

@@ -19,6 +19,8 @@ type EngineConfig struct {
 	// Retry answers the wait before the next attempt after the attempts-th
 	// failure, or ok=false when the delivery goes to the dead-letter state.
 	Retry func(attempts int, retryAfter time.Duration) (time.Duration, bool)
+	// Observer is told of executions and delivery attempts (metrics); optional.
+	Observer EngineObserver
 }
 
 // Engine runs asynchronous transactions: Submit stores them durably before
@@ -58,6 +60,9 @@ func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) 
 	}
 	if cfg.Retry == nil {
 		cfg.Retry = func(int, time.Duration) (time.Duration, bool) { return 0, false }
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	return &Engine{
 		svc: svc, sender: sender, cfg: cfg, log: log,
@@ -263,22 +268,22 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 // transaction together with its result and notifications: an item is
 // applied exactly once, whatever the process does between two items.
 func (e *Engine) execute(ctx context.Context, id string) {
-	for item := 0; ; item++ {
-		done, err := e.executeItem(ctx, id, item, nil)
+	for {
+		done, err := e.executeItems(ctx, id, nil)
 		if err != nil {
 			e.mu.Lock()
 			e.failures[id]++
 			n := e.failures[id]
 			e.mu.Unlock()
-			e.log.ErrorContext(ctx, "executing transaction", "tx", id, "item", item, "attempt", n, "error", err)
+			e.log.ErrorContext(ctx, "executing transaction", "tx", id, "attempt", n, "error", err)
 			if n < maxItemFailures {
 				return // retried at the next poll
 			}
 			// A command that keeps failing inside (a poison request) is
 			// recorded as an internal failure rather than retried forever.
-			done, err = e.executeItem(ctx, id, item, err)
+			done, err = e.executeItems(ctx, id, err)
 			if err != nil {
-				e.log.ErrorContext(ctx, "recording a failed item", "tx", id, "item", item, "error", err)
+				e.log.ErrorContext(ctx, "recording a failed item", "tx", id, "error", err)
 				return
 			}
 		}
@@ -294,10 +299,19 @@ func (e *Engine) execute(ctx context.Context, id string) {
 // maxItemFailures is how many times an item that fails inside is tried.
 const maxItemFailures = 5
 
-// executeItem applies one item, or, when failed is set, records the item
-// as failed with that internal error without applying it.
-func (e *Engine) executeItem(ctx context.Context, id string, item int, failed error) (done bool, err error) {
+// itemsPerStep bounds how many items of one transaction share a store
+// transaction. Sharing is safe because every rule checks before its first
+// write (a refused item writes nothing) and an internal failure rolls the
+// whole step back; it turns a bulk request of N items into N/itemsPerStep
+// commits instead of N.
+const itemsPerStep = 32
+
+// executeItems applies the next items of a transaction with their results
+// and notifications, or, when failed is set, records the next item as
+// failed with that internal error without applying it.
+func (e *Engine) executeItems(ctx context.Context, id string, failed error) (done bool, err error) {
 	var t Transaction
+	finished := false // by this call, not found finished
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
 		var ok bool
 		var err error
@@ -307,43 +321,50 @@ func (e *Engine) executeItem(ctx context.Context, id string, item int, failed er
 			return err
 		}
 		n := t.Job.Items()
-		if item < len(t.Results) {
-			return nil // applied before a restart
-		}
 		now := e.svc.clock.Now().UTC()
-		var res ItemResult
-		if failed != nil {
-			res = ItemResult{Error: Info(Internal(failed))}
-		} else if res, err = runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod); err != nil {
-			return err
+		r := e.renderers[t.Channel]
+		for item := len(t.Results); item < n && item < len(t.Results)+itemsPerStep; item++ {
+			var res ItemResult
+			if failed != nil {
+				res = ItemResult{Error: Info(Internal(failed))}
+			} else if res, err = runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod); err != nil {
+				return err
+			}
+			t.Results = append(t.Results, res)
+			if r != nil {
+				notes, err := r.Render(t, item, now)
+				if err != nil && failed == nil {
+					return err
+				}
+				for k, nt := range notes {
+					d := Delivery{
+						ID: "msg_" + t.ID + "_" + strconv.Itoa(item) + "_" + strconv.Itoa(k), Partner: t.Partner, TxID: t.ID,
+						Event: nt.Event, URL: nt.URL, ContentType: nt.ContentType, Body: nt.Body, Accept: nt.Accept,
+						Status: DeliveryPending, NextAt: now, CreatedAt: now,
+					}
+					if err := tx.PutDelivery(d); err != nil {
+						return err
+					}
+				}
+			}
+			if failed != nil {
+				break // only the item that kept failing
+			}
 		}
-		t.Results = append(t.Results, res)
 		t.UpdatedAt = now
 		if len(t.Results) == n {
 			t.Status = outcome(t.Results)
+			finished = true
 			t.History = append(t.History, TxEvent{At: now, Status: t.Status})
 			done = true
-		}
-		if r := e.renderers[t.Channel]; r != nil {
-			notes, err := r.Render(t, item, now)
-			if err != nil && failed == nil {
-				return err
-			}
-			for k, nt := range notes {
-				d := Delivery{
-					ID: "msg_" + t.ID + "_" + strconv.Itoa(item) + "_" + strconv.Itoa(k), Partner: t.Partner, TxID: t.ID,
-					Event: nt.Event, URL: nt.URL, ContentType: nt.ContentType, Body: nt.Body, Accept: nt.Accept,
-					Status: DeliveryPending, NextAt: now, CreatedAt: now,
-				}
-				if err := tx.PutDelivery(d); err != nil {
-					return err
-				}
-			}
 		}
 		return tx.PutTransaction(t)
 	})
 	if err != nil {
 		return false, err
+	}
+	if finished {
+		e.cfg.Observer.Executed(t.Channel, t.Status)
 	}
 	if done && t.ID != "" {
 		e.log.InfoContext(ctx, "transaction executed", "tx", t.ID, "partner", t.Partner, "channel", t.Channel,
@@ -497,6 +518,7 @@ func (e *Engine) deliver(ctx context.Context, d Delivery) {
 	if final.ID == "" {
 		return
 	}
+	e.cfg.Observer.Attempted(d.Partner, res.StatusCode, final.Status)
 	lvl := slog.LevelInfo
 	if final.Status == DeliveryDead {
 		lvl = slog.LevelWarn

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the generic class of an error. Front ends map it to a transport
@@ -54,7 +55,9 @@ type Error struct {
 	Reason  Reason
 	Field   string // the offending input, in core terms ("sq", "sim", "product"...)
 	Message string // for logs and operators; front ends own the wire text
-	cause   error
+	// RetryAfter is how long a rate-limited caller should wait (KindRateLimited only).
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string {
@@ -94,6 +97,18 @@ func ReasonOf(err error) Reason {
 		return ""
 	}
 	return AsError(err).Reason
+}
+
+// RetryAfterSeconds answers the wait of a rate-limited err in whole
+// seconds, rounded up and at least 1 (the form of HTTP's Retry-After), and
+// false when err is not rate limited.
+func RetryAfterSeconds(err error) (int, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Reason != ReasonRateLimited {
+		return 0, false
+	}
+	secs := (e.RetryAfter + time.Second - 1) / time.Second
+	return int(max(1, secs)), true
 }
 
 // Reasons. Append only.

@@ -13,6 +13,11 @@ import (
 type Config struct {
 	TokenTTL    time.Duration // login token lifetime; default 12 months
 	GracePeriod time.Duration // how long a ceased subscription may be reactivated; default 30 days
+	// RateLimit is every partner's request budget unless the partner's
+	// record sets its own; zero means no limit.
+	RateLimit RateLimit
+	// Login throttles password guessing (on by default).
+	Login LoginThrottle
 }
 
 // Service executes commands. It is safe for concurrent use.
@@ -25,6 +30,8 @@ type Service struct {
 	// dummyHash is verified when a username is unknown so that a wrong
 	// username costs the same bcrypt work as a wrong password.
 	dummyHash string
+	limits    *limiter
+	logins    *throttle
 }
 
 // NewService wires the rules to their ports.
@@ -39,7 +46,8 @@ func NewService(store Store, clock Clock, ids IDs, pw Passwords, cfg Config) (*S
 	if err != nil {
 		return nil, Internal(err)
 	}
-	return &Service{store: store, clock: clock, ids: ids, pw: pw, cfg: cfg, dummyHash: dummy}, nil
+	return &Service{store: store, clock: clock, ids: ids, pw: pw, cfg: cfg, dummyHash: dummy,
+		limits: newLimiter(cfg.RateLimit), logins: newThrottle(cfg.Login)}, nil
 }
 
 // Store exposes the store for read models of the front ends.
@@ -54,7 +62,9 @@ func HashSecret(secret string) string {
 
 // CheckPassword verifies a partner's username (or partner id) and
 // password. A wrong username costs the same bcrypt work as a wrong
-// password, and both read the same.
+// password, and both read the same. Failures are counted per username and
+// per client address (ClientIP of ctx); past the throttle's limit the check
+// is refused with RATE_LIMITED before any bcrypt work.
 func (s *Service) CheckPassword(ctx context.Context, username, password string) (PartnerID, error) {
 	if username == "" || password == "" {
 		return "", Errorf(KindUnauthorized, ReasonLoginRequired, "username", "username and password are required")
@@ -72,13 +82,21 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 	if err != nil {
 		return "", Internal(err)
 	}
+	user, addr := userKey(username, p, found), addrKey(ClientIP(ctx))
+	if wait := s.logins.wait(user, addr, s.clock.Now()); wait > 0 {
+		e := Errorf(KindRateLimited, ReasonRateLimited, "username", "too many failed logins for this username or from this address")
+		e.RetryAfter = wait
+		return "", e
+	}
 	hash := s.dummyHash
 	if found && p.PasswordHash != "" {
 		hash = p.PasswordHash
 	}
 	if ok := s.pw.Verify(hash, password); !ok || !found || p.PasswordHash == "" {
+		s.logins.failed(user, addr, s.clock.Now())
 		return "", Errorf(KindUnauthorized, ReasonLoginFailed, "username", "invalid username or password")
 	}
+	s.logins.succeeded(user)
 	return p.ID, nil
 }
 
@@ -87,6 +105,10 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, error) {
 	partner, err := s.CheckPassword(ctx, username, password)
 	if err != nil {
+		return "", time.Time{}, err
+	}
+	// Each login writes a session: it spends the partner's request budget.
+	if _, err := s.Allow(ctx, partner); err != nil {
 		return "", time.Time{}, err
 	}
 	token, err := s.ids.Token()

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -40,9 +41,24 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// ClientIP answers the address of the client: the TCP peer, unless the
+// server has an IPExtractor (serve --trust-proxy), which may take it from
+// X-Forwarded-For. Echo's own RealIP would read that header from anyone.
+func ClientIP(c echo.Context) string {
+	if e := c.Echo(); e != nil && e.IPExtractor != nil {
+		return e.IPExtractor(c.Request())
+	}
+	addr := c.Request().RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
 // RequestLog tags every request with an id (the caller's X-Request-Id when
 // well-formed, else a new one), echoes it, puts it in the context for every
-// log line, recovers panics as 500s and writes one access line per request.
+// log line, puts the client address (ClientIP) in the context for the login
+// throttle, recovers panics as 500s and writes one access line per request.
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
@@ -53,7 +69,7 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				id = NewID()
 			}
 			c.Response().Header().Set(HeaderRequestID, id)
-			ctx := core.WithRequestID(req.Context(), id)
+			ctx := core.WithClientIP(core.WithRequestID(req.Context(), id), ClientIP(c))
 			c.SetRequest(req.WithContext(ctx))
 			defer func() {
 				if p := recover(); p != nil {

@@ -38,16 +38,25 @@ type env struct {
 // newEnv serves the SOAP front end over a fresh sandbox database.
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e, db, svc := newEcho(t, rest.RequestLog(log))
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &env{url: srv.URL, db: db, svc: svc}
+}
+
+// newEcho answers the SOAP front end over a fresh sandbox database, with
+// the middleware mw (none: a panic reaches the caller).
+func newEcho(t testing.TB, mw ...echo.MiddlewareFunc) (*echo.Echo, *store.DB, *core.Service) {
+	t.Helper()
 	db := storetest.Sandbox(t)
 	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
-	e.Use(rest.RequestLog(log))
+	e.Use(mw...)
 	soap.New(svc, log, soap.Options{}).Register(e)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return &env{url: srv.URL, db: db, svc: svc}
+	return e, db, svc
 }
 
 // post sends a raw SOAP request and answers status and body.

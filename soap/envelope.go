@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"simgate/core"
 )
@@ -23,16 +24,46 @@ const (
 	nsXSI        = "http://www.w3.org/2001/XMLSchema-instance"
 )
 
-// Limits bounds what a request may contain. Checked before decoding.
+// Limits bounds what a request may contain. prescan checks them before
+// decoding, without allocating; together they keep what the XML decoder
+// allocates for a request that passes them well under MaxBody, so that a
+// request never costs twice the body limit (see TestXMLAttacks). A zero
+// field means its DefaultLimits value.
 type Limits struct {
 	MaxBody     int64 // bytes
 	MaxDepth    int   // element nesting
 	MaxAttrs    int   // attributes (namespace declarations included) per element
 	MaxElements int   // elements in the whole document
+	MaxNodes    int   // elements, attributes, comments, CDATA sections and processing instructions in the whole document
+	MaxToken    int   // bytes of one name, attribute value, text run, comment, CDATA section or processing instruction
+	MaxMarkup   int   // bytes of all start and end tags (names, attributes and values) together
 }
 
-// DefaultLimits are generous for the userapi's flat requests.
-var DefaultLimits = Limits{MaxBody: 1 << 20, MaxDepth: 100, MaxAttrs: 32, MaxElements: 10_000}
+// DefaultLimits are generous for the userapi's flat requests (a request
+// has about fifteen elements and a handful of attributes).
+var DefaultLimits = Limits{MaxBody: 1 << 20, MaxDepth: 100, MaxAttrs: 32, MaxElements: 1_000, MaxNodes: 2_000, MaxToken: 64 << 10, MaxMarkup: 128 << 10}
+
+// withDefaults fills the zero (or negative) fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxBody <= 0 {
+		l.MaxBody = d.MaxBody
+	}
+	l.MaxDepth = orDefault(l.MaxDepth, d.MaxDepth)
+	l.MaxAttrs = orDefault(l.MaxAttrs, d.MaxAttrs)
+	l.MaxElements = orDefault(l.MaxElements, d.MaxElements)
+	l.MaxNodes = orDefault(l.MaxNodes, d.MaxNodes)
+	l.MaxToken = orDefault(l.MaxToken, d.MaxToken)
+	l.MaxMarkup = orDefault(l.MaxMarkup, d.MaxMarkup)
+	return l
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
 
 // request is what the scan learnt of an envelope.
 type request struct {
@@ -49,8 +80,13 @@ func malformed(format string, args ...any) *core.Error {
 // first thing a userapi request never contains: a DTD (so no entity of any
 // kind is ever expanded), processing instructions after the XML
 // declaration, excess depth, attributes or elements, or anything that is not
-// a SOAP 1.1 envelope with exactly one element in its Body.
+// a SOAP 1.1 envelope with exactly one element in its Body. prescan has
+// enforced the limits before the decoder sees a byte; they are checked
+// again here as the decoder sees the document.
 func scan(raw []byte, lim Limits) (*request, error) {
+	if err := prescan(raw, lim); err != nil {
+		return nil, err
+	}
 	d := xml.NewDecoder(bytes.NewReader(raw))
 	d.Strict = true
 	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
@@ -184,9 +220,13 @@ func xmlErrText(err error) string {
 	return truncate(err.Error(), 80)
 }
 
+// truncate cuts s to at most n bytes, on a character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

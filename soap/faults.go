@@ -70,6 +70,7 @@ var faults = map[core.Reason]fault{
 	core.ReasonTooLarge:            {"Client", ""},
 	core.ReasonMethodNotAllowed:    {"Client", ""},
 	reasonMustUnderstand:           {"MustUnderstand", ""},
+	core.ReasonRateLimited:         {"Client", "Too many requests, retry later"},
 	core.ReasonUnavailable:         {"Server", "Service temporarily unavailable, please retry"},
 	core.ReasonInternal:            {"Server", "Internal error"},
 }

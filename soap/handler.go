@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest"
 	"simgate/wsdl"
 	"simgate/wsdl/authentication"
 	"simgate/wsdl/services"
@@ -36,9 +37,7 @@ type Handler struct {
 
 // New builds the SOAP front end.
 func New(svc *core.Service, log *slog.Logger, opts Options) *Handler {
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
-	}
+	opts.Limits = opts.Limits.withDefaults()
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &Handler{svc: svc, log: log, opts: opts}
 }
@@ -73,17 +72,9 @@ func (h *Handler) Register(e *echo.Echo) {
 // dispatch reads the body within the limit, scans it and hands the
 // operation to serve. Every refusal is a SOAP fault.
 func (h *Handler) dispatch(c echo.Context, serve func(echo.Context, *request) error) error {
-	r := c.Request()
-	limit := h.opts.Limits.MaxBody
-	if r.ContentLength > limit {
-		return h.fault(c, tooLarge(limit))
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	raw, err := readBody(c.Request(), h.opts.Limits.MaxBody)
 	if err != nil {
-		return h.fault(c, malformed("Cannot read the request body"))
-	}
-	if int64(len(raw)) > limit {
-		return h.fault(c, tooLarge(limit))
+		return h.fault(c, err)
 	}
 	req, err := scan(raw, h.opts.Limits)
 	if err != nil {
@@ -95,10 +86,35 @@ func (h *Handler) dispatch(c echo.Context, serve func(echo.Context, *request) er
 	return serve(c, req)
 }
 
+// readBody reads the body within limit. A declared length over the limit
+// is refused unread; a declared length within it is read into one buffer of
+// that size (io.ReadAll would allocate about twice the body on the way).
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	if r.ContentLength >= 0 {
+		raw := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, raw); err != nil {
+			return nil, malformed("Cannot read the request body")
+		}
+		return raw, nil
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, malformed("Cannot read the request body")
+	}
+	if int64(len(raw)) > limit {
+		return nil, tooLarge(limit)
+	}
+	return raw, nil
+}
+
 func (h *Handler) authentication(c echo.Context, req *request) error {
 	if req.op.Local != "login" {
 		return h.fault(c, unknownOp(req.op.Local))
 	}
+	rest.SetOperation(c, "login")
 	var in authentication.Login
 	if err := h.decode(req, &in, "username", "password"); err != nil {
 		return h.fault(c, err)
@@ -114,8 +130,10 @@ func (h *Handler) authentication(c echo.Context, req *request) error {
 func (h *Handler) services(c echo.Context, req *request) error {
 	switch req.op.Local {
 	case "ActivateService":
+		rest.SetOperation(c, "ActivateService")
 		return h.activateService(c, req)
 	case "serviceDetail":
+		rest.SetOperation(c, "serviceDetail")
 		return h.serviceDetail(c, req)
 	}
 	return h.fault(c, unknownOp(req.op.Local))
@@ -136,6 +154,9 @@ func (h *Handler) activateService(c echo.Context, req *request) error {
 	ctx := c.Request().Context()
 	partner, err := h.svc.Authenticate(ctx, strings.TrimSpace(in.LoginToken))
 	if err != nil {
+		return h.fault(c, err)
+	}
+	if _, err := h.svc.Allow(ctx, partner); err != nil {
 		return h.fault(c, err)
 	}
 	cmd, err := activateCommand(req, &in)
@@ -252,6 +273,9 @@ func (h *Handler) serviceDetail(c echo.Context, req *request) error {
 	if err != nil {
 		return h.fault(c, err)
 	}
+	if _, err := h.svc.Allow(ctx, partner); err != nil {
+		return h.fault(c, err)
+	}
 	id := strings.TrimSpace(in.Service_id)
 	if id == "" {
 		return h.fault(c, reason(core.ReasonServiceIDBlank, "service_id", "blank service id"))
@@ -287,9 +311,10 @@ func (h *Handler) reply(c echo.Context, v any) error {
 	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", body)
 }
 
-// fault answers err as a SOAP fault: HTTP 500 (413 for size), the table's
-// faultstring, and the reason in a typed detail. Server faults are logged
-// with their cause; the caller sees only the table's text.
+// fault answers err as a SOAP fault: HTTP 500 (413 for size, 429 with
+// Retry-After when rate limited), the table's faultstring, and the reason
+// in a typed detail. Server faults are logged with their cause; the caller
+// sees only the table's text.
 func (h *Handler) fault(c echo.Context, err error) error {
 	f, r := faultFor(err)
 	ctx := c.Request().Context()
@@ -304,6 +329,10 @@ func (h *Handler) fault(c echo.Context, err error) error {
 	}
 	if r == core.ReasonMethodNotAllowed {
 		status = http.StatusMethodNotAllowed
+	}
+	if secs, ok := core.RetryAfterSeconds(err); ok {
+		status = http.StatusTooManyRequests
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	return c.Blob(status, "text/xml; charset=utf-8", encodeFault(f, &services.Fault{Reason: string(r)}))
 }

@@ -29,6 +29,13 @@ type Options struct {
 	Timeout time.Duration
 	// MaxBatch caps how many Update calls share one commit (default 256).
 	MaxBatch int
+	// ReadOnly opens the file with a shared lock, beside other readers,
+	// for operator tools: no bucket is created and Update fails.
+	ReadOnly bool
+	// OnCommit, when set, is called by the committer after each committed
+	// batch with the number of Update fns in it and the duration of the
+	// bbolt commit (write and fsync). It delays the next batch: keep it cheap.
+	OnCommit func(requests int, took time.Duration)
 }
 
 // Stats counts group commits since Open; Requests/Batches is the mean batch size.
@@ -42,6 +49,8 @@ type DB struct {
 	bolt     *bbolt.DB
 	path     string
 	maxBatch int
+	readOnly bool
+	onCommit func(requests int, took time.Duration)
 
 	mu     sync.RWMutex // orders Update's send on queue against Close's close(queue)
 	closed bool
@@ -76,11 +85,15 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
 	}
-	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.Timeout})
+	bdb, err := openBolt(path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
-	if err := bdb.Update(initSchema); err != nil {
+	schema := bdb.Update
+	if opts.ReadOnly {
+		schema = bdb.View
+	}
+	if err := schema(initSchema); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -88,6 +101,8 @@ func Open(path string, opts Options) (*DB, error) {
 		bolt:     bdb,
 		path:     path,
 		maxBatch: opts.MaxBatch,
+		readOnly: opts.ReadOnly,
+		onCommit: opts.OnCommit,
 		queue:    make(chan *request, opts.MaxBatch),
 		done:     make(chan struct{}),
 	}
@@ -145,6 +160,9 @@ func (d *DB) View(ctx context.Context, fn func(core.Tx) error) error {
 func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if d.readOnly {
+		return ErrReadOnly
 	}
 	r := &request{ctx: ctx, fn: fn, result: make(chan error, 1)}
 	if err := d.enqueue(r); err != nil {
@@ -243,11 +261,15 @@ func (d *DB) runBatch(batch []*request, errs []error) error {
 	if !dirty { // nothing to make durable: spare the fsync
 		return btx.Rollback()
 	}
+	start := time.Now()
 	if err := btx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	d.batches.Add(1)
 	d.requests.Add(uint64(ran))
+	if d.onCommit != nil {
+		d.onCommit(ran, time.Since(start))
+	}
 	return nil
 }
 

@@ -84,30 +84,42 @@ var keySchemaVersion = []byte("schema_version")
 
 // initSchema checks the schema version before touching anything, so a newer
 // database is refused unmodified, then creates the missing buckets and
-// stamps a new database with the current version.
+// stamps a new database with the current version. In a read-only
+// transaction (a DB opened ReadOnly) it only checks the version.
 func initSchema(btx *bbolt.Tx) error {
-	var stored []byte
-	if meta := btx.Bucket(bktMeta); meta != nil {
-		stored = meta.Get(keySchemaVersion)
-	}
-	if stored != nil {
-		if len(stored) != 8 {
-			return fmt.Errorf("store: malformed schema version %x", stored)
-		}
-		switch n := binary.BigEndian.Uint64(stored); {
-		case n > SchemaVersion:
-			return fmt.Errorf("%w (database %d, supported %d): upgrade simgate", ErrNewerSchema, n, SchemaVersion)
-		case n < SchemaVersion:
-			return fmt.Errorf("store: no migration from schema version %d to %d", n, SchemaVersion)
-		}
+	stored, err := checkSchemaVersion(btx)
+	if err != nil || !btx.Writable() {
+		return err
 	}
 	for _, name := range buckets {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("store: create bucket %s: %w", name, err)
 		}
 	}
-	if stored != nil {
+	if stored {
 		return nil
 	}
 	return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, SchemaVersion))
+}
+
+// checkSchemaVersion refuses a version other than SchemaVersion; stored is
+// false when the database has none yet (it is new).
+func checkSchemaVersion(btx *bbolt.Tx) (stored bool, err error) {
+	var v []byte
+	if meta := btx.Bucket(bktMeta); meta != nil {
+		v = meta.Get(keySchemaVersion)
+	}
+	if v == nil {
+		return false, nil
+	}
+	if len(v) != 8 {
+		return true, fmt.Errorf("store: malformed schema version %x", v)
+	}
+	switch n := binary.BigEndian.Uint64(v); {
+	case n > SchemaVersion:
+		return true, fmt.Errorf("%w (database %d, supported %d): upgrade simgate", ErrNewerSchema, n, SchemaVersion)
+	case n < SchemaVersion:
+		return true, fmt.Errorf("store: no migration from schema version %d to %d", n, SchemaVersion)
+	}
+	return true, nil
 }

@@ -10,11 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"simgate/core"
 )
@@ -40,6 +43,8 @@ type record struct {
 	Root     string   `json:"root_account"`
 	Webhook  string   `json:"webhook_secret"` // generated when absent
 	Callback string   `json:"callback_url"`
+	// RateLimit overrides the server's --rate-limit / --rate-burst.
+	RateLimit *core.RateLimit `json:"rate_limit"`
 
 	Partner  string   `json:"partner"`
 	Parent   string   `json:"parent"`
@@ -353,6 +358,11 @@ func partnerOf(rec record, pw core.Passwords) (core.Partner, error) {
 		}
 		p.PasswordHash = h
 	case rec.PassHash != "":
+		// Only bcrypt is ever verified: anything else (a password pasted in
+		// the wrong field, another hash) would be a password no one can use.
+		if _, err := bcrypt.Cost([]byte(rec.PassHash)); err != nil {
+			return p, errors.New("password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$)")
+		}
 		p.PasswordHash = rec.PassHash
 	}
 	if p.PasswordHash != "" && p.Username == "" {
@@ -370,6 +380,13 @@ func partnerOf(rec record, pw core.Passwords) (core.Partner, error) {
 			return p, errors.New("callback_url must be an absolute http or https URL")
 		}
 		p.CallbackURL = rec.Callback
+	}
+	if rl := rec.RateLimit; rl != nil {
+		if !(rl.RPS >= 0) || math.IsInf(rl.RPS, 0) || rl.Burst < 0 {
+			return p, errors.New(`rate_limit must be {"rps": N, "burst": M} with N >= 0 (0: no limit) and M >= 0 (0: one second's worth)`)
+		}
+		limit := *rl
+		p.RateLimit = &limit
 	}
 	var err error
 	if p.WebhookSecret, err = webhookSecret(rec.Webhook); err != nil {

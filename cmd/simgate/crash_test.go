@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -83,12 +82,12 @@ func (l *listener) received(key string) int {
 
 type proc struct {
 	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	logs *syncBuffer // written by the process's output copier while the test reads it
 }
 
 func startProc(t *testing.T, bin, addr, db string) *proc {
 	t.Helper()
-	p := &proc{logs: &bytes.Buffer{}}
+	p := &proc{logs: &syncBuffer{}}
 	p.cmd = exec.Command(bin, "serve", "--addr", addr, "--db", db, "--demo", "--admin-addr", "", "--bcrypt-cost", "4", "--log-level", "warn")
 	p.cmd.Stderr = p.logs
 	require.NoError(t, p.cmd.Start())

@@ -21,7 +21,10 @@ Usage:
   simgate outbox list [--dead|--delivered] [--admin URL|--db PATH]  list notifications (pending by default)
   simgate outbox replay ID [--admin URL|--db PATH]                  queue a notification again (same webhook-id)
   simgate tx show ID [--admin URL|--db PATH]                        what happened to a transaction
+  simgate check [--admin URL|--db PATH]                             verify the database (exit 1 on any problem)
+  simgate backup FILE [--admin URL|--db PATH] [--verify]            write a consistent copy of the database
   simgate listen [--addr HOST:PORT] [--secret whsec_...]             print signed notifications (a test partner)
+  simgate bench [--sims N] [--concurrency C] [--duration D] [flags] benchmark every API against a fresh server
   simgate help                                                      this text
 
 Run "simgate COMMAND -h" for the flags of a command.
@@ -53,6 +56,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = txCmd(ctx, args[1:], stdout, stderr)
 	case "listen":
 		err = listenCmd(ctx, args[1:], stdout, stderr)
+	case "check":
+		err = checkCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/store"
 )
 
 // Operator commands work on a running server through its admin listener
@@ -31,7 +32,8 @@ type txView struct {
 }
 
 // registerAdmin mounts the operator API on the admin listener.
-func registerAdmin(e *echo.Echo, st core.Store, eng *core.Engine) {
+func registerAdmin(e *echo.Echo, st *store.DB, eng *core.Engine) {
+	registerMaintenance(e, st)
 	e.GET("/admin/outbox", func(c echo.Context) error {
 		status := core.DeliveryStatus(c.QueryParam("status"))
 		limit, _ := strconv.Atoi(c.QueryParam("limit"))
@@ -109,12 +111,13 @@ func showTx(ctx context.Context, st core.Store, id string) (txView, error) {
 // opsTarget reaches the data either through the admin API or a database file.
 type opsTarget struct {
 	admin, db string
+	timeout   time.Duration // of an admin API call; 0: none (ctx bounds it)
 }
 
 func opsFlags(name string, stderr io.Writer) (*flag.FlagSet, *opsTarget) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	t := &opsTarget{}
+	t := &opsTarget{timeout: 30 * time.Second}
 	fs.StringVar(&t.admin, "admin", envOr("SIMGATE_ADMIN", "http://127.0.0.1:9090"), "admin URL of the running server (SIMGATE_ADMIN)")
 	fs.StringVar(&t.db, "db", "", "read a stopped server's database file instead of the admin API")
 	return fs, t
@@ -125,7 +128,7 @@ func (t *opsTarget) call(ctx context.Context, method, path string, out any) erro
 	if err != nil {
 		return err
 	}
-	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	res, err := (&http.Client{Timeout: t.timeout}).Do(req)
 	if err != nil {
 		return fmt.Errorf("reaching the admin API at %s (is the server running? for a stopped server use --db): %w", t.admin, err)
 	}

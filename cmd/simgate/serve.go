@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"simgate/rest"
 	"simgate/rest/callback"
 	"simgate/rest/flolive"
+	"simgate/rest/metrics"
 	"simgate/rest/mvnx"
 	"simgate/rest/openapi"
 	"simgate/rest/sps"
@@ -30,6 +32,7 @@ import (
 )
 
 type serveConfig struct {
+	metrics                      *metrics.Metrics // nil: newServer makes its own
 	addr, adminAddr, db, baseURL string
 	demo                         bool
 	callbackTimeout              time.Duration
@@ -42,6 +45,10 @@ type serveConfig struct {
 	bcryptCost                   int
 	smdpAddress                  string
 	gracePeriod                  time.Duration
+	rateLimit                    float64
+	rateBurst                    int
+	trustProxy                   bool
+	bench                        benchHooks // simgate bench's hidden hooks (benchhook.go)
 }
 
 func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -64,11 +71,18 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests")
 	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
 	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
+	fs.Float64Var(&cfg.rateLimit, "rate-limit", 200, "requests per second each partner may send on average (0: no limit); a partner's rate_limit in the inventory overrides it")
+	fs.IntVar(&cfg.rateBurst, "rate-burst", 400, "requests a partner may send at once above --rate-limit (0: one second's worth)")
+	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For when the peer is a loopback, private or link-local address (a reverse proxy)")
+	cfg.bench.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if !(cfg.rateLimit >= 0) || math.IsInf(cfg.rateLimit, 0) || cfg.rateBurst < 0 {
+		return cfg, usageError{fmt.Errorf("--rate-limit and --rate-burst must be 0 or more")}
 	}
 	switch cfg.allowPrivate {
 	case "auto", "true", "false":
@@ -93,10 +107,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	db, err := openDB(cfg.db)
+	cfg.metrics = metrics.New()
+	db, err := openDBWith(cfg.db, store.Options{OnCommit: cfg.metrics.ObserveCommit})
 	if err != nil {
 		return err
 	}
+	cfg.metrics.WatchOutbox(func() (int, int, error) { return db.OutboxDepth(outboxCountCap) })
 	defer func() {
 		if err := db.Close(); err != nil {
 			log.Error("closing the database", "error", err)
@@ -110,7 +126,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	svc, err := core.NewService(db, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod})
+	svc, err := core.NewService(db, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod,
+		RateLimit: core.RateLimit{RPS: cfg.rateLimit, Burst: cfg.rateBurst}})
 	if err != nil {
 		return err
 	}
@@ -124,6 +141,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	eng := core.NewEngine(svc, sender, log, core.EngineConfig{
 		Workers:          cfg.workers,
 		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
+		Observer:         cfg.metrics,
 		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
 			return schedule.Next(attempts, retryAfter, nil)
 		},
@@ -131,6 +149,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	var ready atomic.Bool
 	e := newServer(svc, eng, log, cfg, &ready)
+	cfg.bench.mount(e)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -198,14 +217,22 @@ func apiDoc() *openapi.Doc {
 	return doc
 }
 
-func openDB(path string) (*store.DB, error) {
+func openDB(path string) (*store.DB, error) { return openDBWith(path, store.Options{}) }
+
+// outboxCountCap bounds the dead letters counted at each metrics scrape.
+const outboxCountCap = 100_000
+
+func openDBWith(path string, opts store.Options) (*store.DB, error) {
 	if path == "" {
 		return nil, usageError{errors.New("--db is required")}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("creating the database folder: %w", err)
 	}
-	db, err := store.Open(path, store.Options{})
+	db, err := store.Open(path, opts)
+	if errors.Is(err, store.ErrDamaged) {
+		return nil, fmt.Errorf("%w; restore a backup (simgate backup) or run simgate check for details", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -234,7 +261,17 @@ func loadSandbox(ctx context.Context, db *store.DB, pw store.Bcrypt, log *slog.L
 func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveConfig, ready *atomic.Bool) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	if cfg.trustProxy {
+		// Trusts loopback, link-local and private peers as proxies.
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	m := cfg.metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	e.Use(m.Middleware(e)) // outside RequestLog: it sees the status of the errors RequestLog renders
 	e.Use(rest.RequestLog(log))
+	m.Register(e)
 	e.GET("/healthz", func(c echo.Context) error {
 		if !ready.Load() {
 			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})

@@ -20,6 +20,7 @@ const codeTable = "Refusals are the NAK `{\"errorCode\",\"errorMessage\",\"conte
 	"| SUBSCRIBER_1002 | 404 | Subscriber does not exist |\n" +
 	"| SUBSCRIBER_1023 | 422 | Failed to move subscriber |\n" +
 	"| AUTH_1001 | 401 | Missing or invalid API key |\n" +
+	"| RATE_1001 | 429 | Too many requests, retry later (over the partner's request rate; Retry-After: seconds) |\n" +
 	"| VALIDATION_1001 | 400 | Invalid subscriber type (imsi, iccid, msisdn, imei) |\n" +
 	"| VALIDATION_1002 | 400 | Invalid subscriber value (imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16 digits) |\n" +
 	"| VALIDATION_1003 | 400 | targetCustomerId is required and must be a UUID |\n" +
@@ -44,8 +45,11 @@ func Describe(d *openapi.Doc) {
 	sec := []string{SecurityScheme}
 	nak := func(status int, why string) openapi.Response {
 		r := openapi.Response{Status: status, Description: why, Body: NAK{}}
-		if status == http.StatusUnauthorized {
+		switch status {
+		case http.StatusUnauthorized:
 			r.Headers = map[string]string{"WWW-Authenticate": `Bearer realm="simgate"`}
+		case http.StatusTooManyRequests:
+			r.Headers = map[string]string{"Retry-After": "Seconds to wait before retrying."}
 		}
 		return r
 	}
@@ -55,6 +59,7 @@ func Describe(d *openapi.Doc) {
 		Schema: map[string]any{"type": "string", "pattern": "^[0-9]{6,20}$"}}
 	unauthorized := nak(http.StatusUnauthorized, "AUTH_1001: missing or invalid API key.")
 	unavailable := nak(http.StatusServiceUnavailable, "GLOBAL_1001: temporarily unavailable; retry.")
+	tooMany := nak(http.StatusTooManyRequests, "RATE_1001: over the partner's request rate; retry after the Retry-After header's seconds.")
 
 	d.Add(openapi.Op{
 		Method: http.MethodPut, Path: PathMove, OperationID: "floliveMoveSubscriber", Tags: tags, Security: sec,
@@ -71,6 +76,7 @@ func Describe(d *openapi.Doc) {
 			nak(http.StatusNotFound, "SUBSCRIBER_1002 or CUSTOMER_1008: no such subscriber, or the target is not eligible."),
 			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
 			nak(http.StatusUnprocessableEntity, "SUBSCRIBER_1023: the move is refused."),
+			tooMany,
 			unavailable,
 		},
 	})
@@ -87,6 +93,7 @@ func Describe(d *openapi.Doc) {
 			unauthorized,
 			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
 			{Status: http.StatusUnprocessableEntity, Description: "SUBSCRIBER_1023: no move accepted; content lists every refused item.", Body: Page[BulkResult]{}},
+			tooMany,
 			unavailable,
 		},
 	})
@@ -102,6 +109,7 @@ func Describe(d *openapi.Doc) {
 			nak(http.StatusBadRequest, "VALIDATION_1008: requestId is not a UUID."),
 			unauthorized,
 			nak(http.StatusNotFound, "GLOBAL_1003: no such request for this account."),
+			tooMany,
 			unavailable,
 		},
 	})
@@ -115,6 +123,7 @@ func Describe(d *openapi.Doc) {
 			nak(http.StatusBadRequest, "VALIDATION_1001 or VALIDATION_1002: bad {type} or {value}."),
 			unauthorized,
 			nak(http.StatusNotFound, "SUBSCRIBER_1002: no such subscriber."),
+			tooMany,
 			unavailable,
 		},
 	})

@@ -17,7 +17,7 @@ type wireError struct {
 }
 
 // The codes of this API. The document's own codes keep its exact
-// messages; the AUTH_ and VALIDATION_ codes are simgate's, in the same
+// messages; the AUTH_, RATE_ and VALIDATION_ codes are simgate's, in the same
 // DOMAIN_NNNN style but in namespaces of their own so that they can never
 // collide with a code the vendor documents later. The table is repeated in
 // the package comment and in the OpenAPI description.
@@ -40,6 +40,7 @@ var (
 	errBulkSize        = wireError{"VALIDATION_1007", http.StatusBadRequest, fmt.Sprintf("items must hold 1 to %d moves", maxBulkItems)}
 	errBadRequestID    = wireError{"VALIDATION_1008", http.StatusBadRequest, "requestId must be a UUID"}
 	errDuplicateInBulk = wireError{"VALIDATION_1009", http.StatusBadRequest, "Subscriber is already moved by an earlier item of this request"}
+	errRateLimited     = wireError{"RATE_1001", http.StatusTooManyRequests, "Too many requests, retry later"}
 )
 
 // reasonTable is this front end's one table from core reasons to the wire.
@@ -53,6 +54,7 @@ var reasonTable = map[core.Reason]wireError{
 	core.ReasonAccountNotFound:      errTargetNotFound,
 	core.ReasonTxNotFound:           errRequestNotFound,
 	core.ReasonLoginFailed:          errUnauthorized,
+	core.ReasonRateLimited:          errRateLimited,
 	core.ReasonTooLarge:             errTooLarge,
 	core.ReasonInternal:             errUnavailable,
 	core.ReasonUnavailable:          errUnavailable,
@@ -115,6 +117,8 @@ func refusalOf(err error) *refusal {
 		return &refusal{wire: errUnavailable, cause: err}
 	case core.KindUnauthorized:
 		return &refusal{wire: errUnauthorized, cause: err}
+	case core.KindRateLimited:
+		return &refusal{wire: errRateLimited, cause: err}
 	case core.KindTooLarge:
 		return &refusal{wire: errTooLarge, cause: err}
 	}

@@ -24,6 +24,7 @@
 //	SUBSCRIBER_1002  404   Subscriber does not exist                            unknown, ceased, or another partner's subscriber
 //	SUBSCRIBER_1023  422   Failed to move subscriber                            a move refused when it ran (GET global/call), a bulk request with no move accepted, any other business refusal
 //	AUTH_1001        401   Missing or invalid API key                           no "Authorization: Bearer <key>" or an unknown key (with WWW-Authenticate: Bearer)
+//	RATE_1001        429   Too many requests, retry later                       over the partner's request rate (with Retry-After: seconds)
 //	VALIDATION_1001  400   Invalid subscriber type. Valid types are: ...        {type} not one of imsi, iccid, msisdn, imei (lower case)
 //	VALIDATION_1002  400   Invalid subscriber value: <type> must be N to M digits
 //	                                                                            imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16 digits
@@ -36,7 +37,7 @@
 //	VALIDATION_1009  (bulk item only)  Subscriber is already moved by an earlier item of this request
 //
 // The document's codes keep its messages byte for byte; simgate's codes
-// (AUTH_, VALIDATION_) may add a colon and a detail. The two CUSTOMER_1008
+// (AUTH_, RATE_, VALIDATION_) may add a colon and a detail. The two CUSTOMER_1008
 // causes read the same on purpose: whether a customer exists outside the
 // requester's reach is not the requester's business.
 package flolive
@@ -50,6 +51,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -334,15 +336,24 @@ func subscriberStatus(s core.SubscriptionStatus) string {
 	return strings.ToUpper(string(s))
 }
 
-// authenticate resolves "Authorization: Bearer <API key>" to its partner.
-// The scheme is case-insensitive (RFC 9110).
+// authenticate resolves "Authorization: Bearer <API key>" to its partner
+// and spends one request of the partner's rate limit. The scheme is
+// case-insensitive (RFC 9110).
 func (h *Handler) authenticate(c echo.Context) (core.Partner, error) {
 	scheme, key, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 	key = strings.TrimSpace(key)
 	if !strings.EqualFold(scheme, "Bearer") || key == "" {
 		return core.Partner{}, refuse(errUnauthorized, "")
 	}
-	return h.svc.PartnerByAPIKey(c.Request().Context(), key)
+	ctx := c.Request().Context()
+	p, err := h.svc.PartnerByAPIKey(ctx, key)
+	if err != nil {
+		return core.Partner{}, err
+	}
+	if _, err := h.svc.Allow(ctx, p.ID); err != nil {
+		return core.Partner{}, err
+	}
+	return p, nil
 }
 
 // decode reads and strictly decodes a request body into v.
@@ -423,6 +434,9 @@ func (h *Handler) nak(c echo.Context, op string, partner core.PartnerID, err err
 	}
 	if r.wire == errUnauthorized {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="simgate"`)
+	}
+	if secs, ok := core.RetryAfterSeconds(err); ok {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(secs))
 	}
 	return writeJSON(c, r.wire.Status, NAK{ErrorCode: r.wire.Code, ErrorMessage: r.message()})
 }

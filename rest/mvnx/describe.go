@@ -26,6 +26,8 @@ func Describe(d *openapi.Doc) {
 			refused(http.StatusUnauthorized, "Wrong userName / userPassword"),
 			refused(http.StatusRequestEntityTooLarge, "Body over 1 MiB"),
 			refused(http.StatusUnprocessableEntity, "messageId already used with another request"),
+			{Status: http.StatusTooManyRequests, Description: `Over the reseller's request rate, or too many failed logins for this userName or from this address: code "RATE_LIMITED"; retry after the Retry-After header's seconds.`,
+				Body: Ack{}, Headers: map[string]string{"Retry-After": "Seconds to wait before retrying."}},
 			refused(http.StatusServiceUnavailable, "Temporarily unavailable; retry with the same messageId"),
 		},
 	})

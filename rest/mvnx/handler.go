@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,9 @@ func (h *Handler) activate(c echo.Context) error {
 	if err != nil {
 		return h.refuse(c, hdr, err)
 	}
+	if _, err := h.svc.Allow(ctx, partner); err != nil {
+		return h.refuse(c, hdr, err)
+	}
 
 	cx := txContext{
 		MessageID: hdr.MessageID, ConversationID: hdr.ConversationID,
@@ -128,7 +132,8 @@ func (h *Handler) activate(c echo.Context) error {
 }
 
 // refuse answers an exception: the same MessageHeader shape with a non-"0"
-// code. hdr may be nil when the request could not be read.
+// code (RATE_LIMITED with a Retry-After header when over a limit). hdr may
+// be nil when the request could not be read.
 func (h *Handler) refuse(c echo.Context, hdr *TrackingMessageHeader, err error) error {
 	reason, w := wireOf(err)
 	ctx := c.Request().Context()
@@ -144,6 +149,9 @@ func (h *Handler) refuse(c echo.Context, hdr *TrackingMessageHeader, err error) 
 	id, _ := h.svc.NewID()
 	if cx.ConversationID == "" {
 		cx.ConversationID = id
+	}
+	if secs, ok := core.RetryAfterSeconds(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	return c.JSON(w.status, ackOf(cx, id, h.svc.Now(), Result{Code: string(reason), Description: w.description}))
 }
@@ -203,7 +211,7 @@ func validate(req *ActivateRequest) []string {
 		}
 		if hdr.TimeToLive != "" {
 			if _, err := hdr.TimeToLive.Int64(); err != nil {
-				add("MessageHeader.TrackingMessageHeader.timeToLive must be an integer")
+				add("MessageHeader.TrackingMessageHeader.timeToLive must be an integer from -9223372036854775808 to 9223372036854775807")
 			}
 		}
 	}

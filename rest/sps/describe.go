@@ -15,9 +15,16 @@ func Describe(d *openapi.Doc) {
 			Schema: map[string]any{"type": "string", "minLength": 1, "maxLength": 12}},
 	}
 	echoed := map[string]string{HeaderCorrelationID: "The correlation id of the request."}
+	tooMany := openapi.Response{Status: http.StatusTooManyRequests,
+		Description: "RATE_LIMITED: over the customer's request rate; retry after the Retry-After header's seconds.", Body: Failure{},
+		Headers: map[string]string{HeaderCorrelationID: echoed[HeaderCorrelationID], "Retry-After": "Seconds to wait before retrying."}}
 	failures := func(statuses ...int) []openapi.Response {
 		out := []openapi.Response{{Status: http.StatusOK, Description: `Accepted: {"status":"Success"}; the outcome follows as a notification and through the transaction query.`, Body: Ack{}, Headers: echoed}}
 		for _, s := range statuses {
+			if s == http.StatusTooManyRequests {
+				out = append(out, tooMany)
+				continue
+			}
 			out = append(out, openapi.Response{Status: s, Description: http.StatusText(s) + ": every problem with its code, field and message.", Body: Failure{}, Headers: echoed})
 		}
 		return out
@@ -45,6 +52,7 @@ func Describe(d *openapi.Doc) {
 			{Status: http.StatusBadRequest, Body: Failure{}, Headers: echoed},
 			{Status: http.StatusUnauthorized, Body: Failure{}, Headers: echoed},
 			{Status: http.StatusNotFound, Description: "No such transaction for this customer.", Body: Failure{}, Headers: echoed},
+			tooMany,
 		},
 	})
 	d.Add(openapi.Op{
@@ -55,6 +63,7 @@ func Describe(d *openapi.Doc) {
 			{Status: http.StatusOK, Description: "The setting and the signing secret's id; the secret itself the first time only.", Body: CallbackAnswer{}, Headers: echoed},
 			{Status: http.StatusBadRequest, Body: Failure{}, Headers: echoed},
 			{Status: http.StatusUnauthorized, Body: Failure{}, Headers: echoed},
+			tooMany,
 		},
 	})
 	d.Add(openapi.Op{
@@ -63,6 +72,7 @@ func Describe(d *openapi.Doc) {
 		Responses: []openapi.Response{
 			{Status: http.StatusOK, Description: "The setting and the signing secret's id.", Body: CallbackAnswer{}, Headers: echoed},
 			{Status: http.StatusUnauthorized, Body: Failure{}, Headers: echoed},
+			tooMany,
 		},
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,8 +97,9 @@ const callerKey = "sps.caller"
 
 var printable = regexp.MustCompile(`^[\x21-\x7e]{1,64}$`)
 
-// authenticate checks the API key, the correlation id and the
-// wholesaleCustomerId header before any handler runs.
+// authenticate checks the API key, spends one request of the customer's
+// rate limit, and checks the correlation id and the wholesaleCustomerId
+// header before any handler runs.
 func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -122,6 +124,9 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		p, err := h.svc.PartnerByAPIKey(ctx, strings.TrimSpace(key))
 		if err != nil {
+			return h.fail(c, err)
+		}
+		if _, err := h.svc.Allow(ctx, p.ID); err != nil {
 			return h.fail(c, err)
 		}
 		node := req.Header.Get(HeaderCustomerID)
@@ -519,6 +524,9 @@ func (h *Handler) fail(c echo.Context, err error) error {
 	w := wireOf(e)
 	if w.status >= 500 {
 		h.log.ErrorContext(c.Request().Context(), "sps internal error", "error", err.Error())
+	}
+	if secs, ok := core.RetryAfterSeconds(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	return h.failItems(c, w.status, ErrorItem{Code: w.code, Field: fieldOf(e.Field), Message: w.message})
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"simgate/store"
+)
+
+// The whole harness, tiny: a real import and serve, every phase, every
+// column printed, no error.
+func TestBenchHarness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code := run(ctx, []string{"bench", "--bin", bin, "--sims", "100", "--duration", "5s", "--concurrency", "8",
+		"--bcrypt-cost", "4", "--keep", dir, "--profile", filepath.Join(dir, "prof")}, &out, &errOut)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	report := out.String()
+	for _, col := range []string{"| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes |",
+		"| ceiling of | requests | req/s | p50 ms | p90 ms | p99 ms | CPU s/1k req |",
+		"| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k |"} {
+		assert.Contains(t, report, col)
+	}
+	num := `[0-9]+(\.[0-9]+)?`
+	for _, api := range []string{"soap", "mvnx", "sps", "flolive"} {
+		// Every request of the small inventory is used, and succeeds.
+		row := regexp.MustCompile(`(?m)^\| ` + api + ` \| 100 \|( ` + num + ` \|){9}$`)
+		assert.Regexp(t, row, report, api)
+		assert.Regexp(t, regexp.MustCompile(`(?m)^\| `+api+` \| 100 \|( `+num+` \|){5}$`), report, api+" ceiling")
+		st, err := os.Stat(filepath.Join(dir, "prof", api+".pprof"))
+		if assert.NoError(t, err) {
+			assert.Positive(t, st.Size())
+		}
+	}
+	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e \| 100 \| `+num+` \| 100 \|( `+num+` \|){5}$`), report)
+	assert.Regexp(t, `import: 500 SIMs \([0-9]+ records\) in `+num+` s`, report)
+	assert.Regexp(t, `server start: `+num+` s from exec to /healthz 200`, report)
+	assert.Regexp(t, `server heap after the run: `+num+` MiB`, report)
+	assert.Contains(t, report, "errors: 0 request errors, 0 problems")
+	for _, f := range []string{"inventory.jsonl", "simgate.db", "server.log"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+}
+
+// The generated inventory imports as documented, and holds what each
+// phase's n requests use.
+func TestBenchInventory(t *testing.T) {
+	cfg, err := benchFlags([]string{"--sims", "7"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	s, err := newBenchSecrets()
+	require.NoError(t, err)
+	var inv bytes.Buffer
+	require.NoError(t, writeInventory(&inv, cfg, s, "http://127.0.0.1:1"))
+	db, err := store.Open(filepath.Join(t.TempDir(), "x.db"), store.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	stats, err := store.Import(context.Background(), db, store.Bcrypt{Cost: 4}, &inv)
+	require.NoError(t, err)
+	assert.Equal(t, 7+14+7, stats.Records["sim"])
+	assert.Equal(t, 14+7, stats.Records["number"])
+	assert.Equal(t, 7, stats.Records["sq"])
+	assert.Equal(t, 7, stats.Records["subscriber"])
+
+	only, err := benchFlags([]string{"--sims", "7", "--apis", "soap"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	inv.Reset()
+	require.NoError(t, writeInventory(&inv, only, s, "http://127.0.0.1:1"))
+	assert.NotContains(t, inv.String(), "bench-reseller")
+
+	assert.Equal(t, "89014104000000000012", stepDigits(benchMVNXICCID0, 12))
+	assert.Equal(t, "2010000999", stepDigits(benchMVNXNumber0, 999))
+}
+
+func TestBenchFlags(t *testing.T) {
+	for _, args := range [][]string{{"--sims", "0"}, {"--concurrency", "0"}, {"--duration", "0s"}, {"--apis", "soap,rest"}, {"--apis", ","}, {"extra"}} {
+		_, err := benchFlags(args, &bytes.Buffer{})
+		var ue usageError
+		assert.ErrorAs(t, err, &ue, "%v", args)
+	}
+	cfg, err := benchFlags(nil, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 10000, cfg.sims)
+	assert.Equal(t, 64, cfg.concurrency)
+	assert.Equal(t, 10*time.Second, cfg.duration)
+	assert.Len(t, cfg.apis, 5)
+}
+
+// Each check accepts only the API's success answer.
+func TestBenchChecks(t *testing.T) {
+	assert.NoError(t, checkSOAP(200, []byte(`<SOAP-ENV:Envelope><SOAP-ENV:Body><ns1:ActiveServiceResponse>true</ns1:ActiveServiceResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>`)))
+	assert.Error(t, checkSOAP(500, []byte(`<SOAP-ENV:Fault><faultstring>SQ not found</faultstring></SOAP-ENV:Fault>`)))
+	assert.NoError(t, checkMVNX(200, []byte(`{"RequestAcknowledgement":{"Response":{"code":"0","description":"Success"}}}`)))
+	assert.Error(t, checkMVNX(401, []byte(`{"RequestAcknowledgement":{"Response":{"code":"LOGIN_FAILED"}}}`)))
+	assert.Error(t, checkMVNX(200, []byte(`{"RequestAcknowledgement":{"Response":{"code":"RATE_LIMITED"}}}`)))
+	assert.NoError(t, checkSPS(200, []byte(`{"status":"Success"}`+"\n")))
+	assert.Error(t, checkSPS(200, []byte(`{"status":"Failure"}`)))
+	assert.NoError(t, checkFloLIVE(200, []byte(`{"content":[{"requestId":"x"}]}`)))
+	assert.Error(t, checkFloLIVE(404, []byte(`{"errorCode":"SUBSCRIBER_1002"}`)))
+	assert.NoError(t, checkEcho(3)(200, []byte("xxx")))
+	assert.Error(t, checkEcho(3)(200, []byte("xx")))
+}
+
+// A phase counts every bad answer as an error and keeps samples; it stops
+// when the targets are used up.
+func TestBenchAttackCountsErrors(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%5 == 0 {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"Success"}`))
+	}))
+	defer srv.Close()
+	spec := &phaseSpec{name: "t", method: http.MethodPost, path: "/", limit: 50, header: http.Header{},
+		body: func(i int) []byte { return []byte(strings.Repeat("a", i)) }}
+	r := attackPhase(context.Background(), "t", spec.targeter(srv.URL, ""), 4, 10*time.Second, checkSPS, nil)
+	assert.Equal(t, 50, r.ok+r.errs)
+	assert.Equal(t, 10, r.errs)
+	assert.NotEmpty(t, r.samples)
+	assert.Contains(t, r.samples[0], "HTTP 500")
+	assert.Less(t, r.elapsed(), 10*time.Second)
+}
+
+func TestProcCPU(t *testing.T) {
+	d, err := procCPU(os.Getpid())
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, d, time.Duration(0))
+	assert.Positive(t, machineCPU())
+}
