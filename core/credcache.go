@@ -1,0 +1,86 @@
+package core
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// credCache remembers credentials bcrypt has verified, so that a partner
+// sending its password on every request (MVNX) pays bcrypt once per TTL
+// rather than per request. An entry holds a keyed MAC of username and
+// password (never the password) and the stored bcrypt hash it was checked
+// against: a password change in the store misses the cache at once.
+type credCache struct {
+	mu      sync.Mutex
+	key     [32]byte
+	ttl     time.Duration
+	max     int
+	entries map[[32]byte]credEntry
+}
+
+type credEntry struct {
+	partner  PartnerID
+	stored   string // the bcrypt hash verified against
+	verified time.Time
+}
+
+func newCredCache(ttl time.Duration, max int) *credCache {
+	c := &credCache{ttl: ttl, max: max, entries: map[[32]byte]credEntry{}}
+	_, _ = rand.Read(c.key[:]) // a process-local key: the MACs mean nothing elsewhere
+	return c
+}
+
+func (c *credCache) mac(username, password string) [32]byte {
+	m := hmac.New(sha256.New, c.key[:])
+	m.Write([]byte(username))
+	m.Write([]byte{0})
+	m.Write([]byte(password))
+	var out [32]byte
+	copy(out[:], m.Sum(nil))
+	return out
+}
+
+// hit reports whether username/password was verified within the TTL
+// against the hash the store holds now.
+func (c *credCache) hit(username, password string, p Partner, now time.Time) bool {
+	if c == nil || c.ttl <= 0 {
+		return false
+	}
+	k := c.mac(username, password)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok {
+		return false
+	}
+	if now.Sub(e.verified) > c.ttl || e.partner != p.ID || !hmac.Equal([]byte(e.stored), []byte(p.PasswordHash)) {
+		delete(c.entries, k)
+		return false
+	}
+	return true
+}
+
+func (c *credCache) remember(username, password string, p Partner, now time.Time) {
+	if c == nil || c.ttl <= 0 {
+		return
+	}
+	k := c.mac(username, password)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		// Full: drop expired entries, and if none were, start afresh; a
+		// miss only costs one bcrypt.
+		for key, e := range c.entries {
+			if now.Sub(e.verified) > c.ttl {
+				delete(c.entries, key)
+			}
+		}
+		if len(c.entries) >= c.max {
+			clear(c.entries)
+		}
+	}
+	c.entries[k] = credEntry{partner: p.ID, stored: p.PasswordHash, verified: now}
+}
