@@ -3,35 +3,21 @@ package soap_test
 import (
 	"encoding/xml"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"simgate/core"
-	"simgate/core/coretest"
-	"simgate/rest"
 	"simgate/soap"
-	"simgate/store/storetest"
 )
 
 // abuseServer serves the SOAP front end with the given core settings.
 func abuseServer(t *testing.T, cfg core.Config) string {
 	t.Helper()
-	svc, err := core.NewService(storetest.Sandbox(t), coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, cfg)
-	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := echo.New()
-	e.Use(rest.RequestLog(log))
-	soap.New(svc, log, soap.Options{}).Register(e)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return newEnvWith(t, cfg).url
 }
 
 type abuseAnswer struct {

@@ -38,19 +38,26 @@ type env struct {
 // newEnv serves the SOAP front end over a fresh sandbox database.
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, core.Config{})
+}
+
+// newEnvWith is newEnv with the core settings cfg.
+func newEnvWith(t testing.TB, cfg core.Config) *env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, db, svc := newEcho(t, rest.RequestLog(log))
+	e, db, svc := newEcho(t, cfg, rest.RequestLog(log))
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &env{url: srv.URL, db: db, svc: svc}
 }
 
 // newEcho answers the SOAP front end over a fresh sandbox database, with
-// the middleware mw (none: a panic reaches the caller).
-func newEcho(t testing.TB, mw ...echo.MiddlewareFunc) (*echo.Echo, *store.DB, *core.Service) {
+// the core settings cfg and the middleware mw (none: a panic reaches the
+// caller).
+func newEcho(t testing.TB, cfg core.Config, mw ...echo.MiddlewareFunc) (*echo.Echo, *store.DB, *core.Service) {
 	t.Helper()
 	db := storetest.Sandbox(t)
-	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
+	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, cfg)
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()

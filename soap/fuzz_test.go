@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"simgate/core"
 	"simgate/soap"
 )
 
@@ -54,7 +55,7 @@ func FuzzSOAP(f *testing.F) {
 			f.Add(raw)
 		}
 	}
-	e, _, _ := newEcho(f)
+	e, _, _ := newEcho(f, core.Config{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, path := range []string{soap.PathServices, soap.PathAuthentication} {
 			req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(data))

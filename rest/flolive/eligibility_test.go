@@ -122,7 +122,7 @@ func TestEligibility(t *testing.T) {
 			assert.Equal(t, tc.seenAfter, e.visible(t, typ, value), "after")
 			// Every front end reads the same placement: the core's view, the
 			// SIM and the number move with the subscription.
-			sub, _, err := e.svc.Subscriber(context.Background(), "acme", core.SubscriberRef{Kind: core.ByICCID, Value: iccid})
+			sub, _, err := e.Svc.Subscriber(context.Background(), "acme", core.SubscriberRef{Kind: core.ByICCID, Value: iccid})
 			require.NoError(t, err)
 			assert.Equal(t, core.AccountID(tc.placedAfter), sub.Account)
 			subAcc, simAcc, numAcc := e.placement(t, iccid)

@@ -4,13 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,16 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"simgate/core"
-	"simgate/core/coretest"
-	"simgate/rest"
 	"simgate/rest/flolive"
-	"simgate/store"
-	"simgate/store/storetest"
+	"simgate/rest/resttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/flolive")
-
-var testNow = time.Date(2026, 3, 29, 14, 38, 11, 0, time.UTC)
 
 // The sandbox's floLIVE hierarchy (SANDBOX.md).
 const (
@@ -92,12 +80,14 @@ func (b *logBuffer) lines(t *testing.T, msg string) []map[string]any {
 	return out
 }
 
+// mount serves the floLIVE front end.
+func mount(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
+	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
+}
+
 type env struct {
-	url   string
-	db    *store.DB
-	svc   *core.Service
-	logs  *logBuffer
-	start func() // runs the engine; newEnv calls it unless told not to
+	*resttest.Env
+	logs *logBuffer
 }
 
 // newEnv serves the front end on a sandbox database, with the engine
@@ -105,61 +95,31 @@ type env struct {
 // to change the inventory between submit and execution, start it later).
 func newEnv(t *testing.T, paused ...bool) *env {
 	t.Helper()
-	db := storetest.Sandbox(t)
-	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
-	require.NoError(t, err)
 	logs := &logBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	eng := core.NewEngine(svc, noSender{t}, log, core.EngineConfig{PollInterval: 10 * time.Millisecond})
-	e := echo.New()
-	e.Use(rest.RequestLog(log))
-	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
-	srv := httptest.NewServer(e)
+	e := resttest.NewWith(t, resttest.Options{
+		Sender:       noSender{t},
+		Log:          slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		PollInterval: 10 * time.Millisecond,
+		Paused:       len(paused) > 0 && paused[0],
+	}, mount)
+	return &env{Env: e, logs: logs}
+}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	var once sync.Once
-	start := func() { once.Do(func() { go func() { defer close(done); eng.Run(ctx) }() }) }
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		once.Do(func() { close(done) }) // never started
-		<-done
-	})
-	if len(paused) == 0 || !paused[0] {
-		start()
+// bearer answers the headers of a request with the given API key ("" for
+// none).
+func bearer(key string) map[string]string {
+	if key == "" {
+		return nil
 	}
-	return &env{url: srv.URL, db: db, svc: svc, logs: logs, start: start}
+	return map[string]string{"Authorization": "Bearer " + key}
 }
 
 // do sends a request with the given API key ("" for none) and answers the
 // status and body.
 func (e *env) do(t *testing.T, method, path, key, body string) (int, string) {
 	t.Helper()
-	res := e.doRaw(t, method, path, key, body)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res.StatusCode, string(b)
-}
-
-func (e *env) doRaw(t *testing.T, method, path, key, body string) *http.Response {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.url+path, r)
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	return res
+	status, _, answer := e.Do(t, method, path, bearer(key), body)
+	return status, answer
 }
 
 func movePath(typ, value string) string { return "/api/v2/subscriber/" + typ + "/" + value + "/move" }
@@ -260,7 +220,7 @@ func (e *env) visible(t *testing.T, typ, value string) string {
 // allocating to Carthage), which the requester has no API for.
 func (e *env) allocate(t *testing.T, iccid, account string) {
 	t.Helper()
-	require.NoError(t, e.db.Update(context.Background(), func(tx core.Tx) error {
+	require.NoError(t, e.DB.Update(context.Background(), func(tx core.Tx) error {
 		sub, ok, err := tx.SubscriptionBy(core.ByICCID, iccid)
 		require.NoError(t, err)
 		require.True(t, ok, iccid)
@@ -289,7 +249,7 @@ func (e *env) allocate(t *testing.T, iccid, account string) {
 // SIM's and its number's account, as every front end reads them.
 func (e *env) placement(t *testing.T, iccid string) (sub, sim, number core.AccountID) {
 	t.Helper()
-	require.NoError(t, e.db.View(context.Background(), func(tx core.Tx) error {
+	require.NoError(t, e.DB.View(context.Background(), func(tx core.Tx) error {
 		s, ok, err := tx.SubscriptionBy(core.ByICCID, iccid)
 		require.NoError(t, err)
 		require.True(t, ok)
@@ -307,29 +267,14 @@ func (e *env) placement(t *testing.T, iccid string) (sub, sim, number core.Accou
 	return sub, sim, number
 }
 
-func testdata(name string) string { return filepath.Join("..", "..", "testdata", "flolive", name) }
-
 func readCase(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(testdata(name + ".request.json"))
-	require.NoError(t, err)
-	return string(b)
+	return resttest.ReadCase(t, "flolive", name)
 }
 
 // golden compares the answer, indented with its key order kept (the
 // document's order), with testdata/flolive/<name>.golden.json.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, json.Indent(&buf, []byte(got), "", "  "), got)
-	buf.WriteByte('\n')
-	path := testdata(name + ".golden.json")
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file: run go test ./rest/flolive -update")
-	require.Equal(t, strings.ReplaceAll(string(want), "\r\n", "\n"), buf.String(), "differs from %s", path)
+	resttest.GoldenInOrder(t, "flolive", name, []byte(got))
 }

@@ -14,6 +14,7 @@ import (
 
 	"simgate/core"
 	"simgate/rest/flolive"
+	"simgate/rest/resttest"
 )
 
 // The document's example, verbatim: SIM1 moves from Acme to Sparta.
@@ -36,7 +37,7 @@ func TestDocumentExample(t *testing.T) {
 		content[flolive.Subscriber](t, body))
 
 	// The move is the inventory's: every front end reads the new account.
-	sub, visible, err := e.svc.Subscriber(context.Background(), "acme", core.SubscriberRef{Kind: core.ByICCID, Value: simICCID(1)})
+	sub, visible, err := e.Svc.Subscriber(context.Background(), "acme", core.SubscriberRef{Kind: core.ByICCID, Value: simICCID(1)})
 	require.NoError(t, err)
 	assert.Equal(t, core.AccountID(sparta), sub.Account)
 	assert.Equal(t, core.AccountID(sparta), visible)
@@ -121,7 +122,7 @@ func TestUnauthorized(t *testing.T) {
 	}
 	for _, auth := range []string{"", "Bearer", "Bearer ", "Basic ZGVtbzpkZW1v", "Bearer wrong-key", "demo-flolive-key"} {
 		for _, p := range paths {
-			req, err := http.NewRequest(p.method, e.url+p.path, strings.NewReader(p.body))
+			req, err := http.NewRequest(p.method, e.URL+p.path, strings.NewReader(p.body))
 			require.NoError(t, err)
 			if auth != "" {
 				req.Header.Set("Authorization", auth)
@@ -137,7 +138,7 @@ func TestUnauthorized(t *testing.T) {
 	_, body := e.do(t, http.MethodPut, movePath("iccid", simICCID(4)), "", moveBody(sparta))
 	golden(t, "err_unauthorized", body)
 	// The scheme is case-insensitive.
-	req, err := http.NewRequest(http.MethodGet, e.url+subscriberPath("iccid", simICCID(4)), nil)
+	req, err := http.NewRequest(http.MethodGet, e.URL+subscriberPath("iccid", simICCID(4)), nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "bearer "+acmeKey)
 	res, err := http.DefaultClient.Do(req)
@@ -188,7 +189,7 @@ func TestExecutionOutcomes(t *testing.T) {
 	// Before the engine runs, SIM5 reaches Rome another way: moving it to
 	// Rome again is no longer eligible.
 	e.allocate(t, simICCID(5), rome)
-	e.start()
+	e.Start()
 	st := e.wait(t, acmeKey, res.RequestID)
 	assert.Equal(t, flolive.CallStatus{
 		Status: flolive.StatusFailure, ErrorCode: "SUBSCRIBER_1023", ErrorMessage: "Failed to move subscriber",
@@ -206,12 +207,12 @@ func TestInternalErrorStatus(t *testing.T) {
 	e := newEnv(t, true)
 	id := "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8"
 	move := core.Move{Ref: core.TxRef{Partner: "acme", Channel: core.ChannelFloLIVE}, Subscriber: core.SubscriberRef{Kind: core.ByIMSI, Value: simIMSI(4)}, Target: sparta}
-	require.NoError(t, e.db.Update(context.Background(), func(tx core.Tx) error {
+	require.NoError(t, e.DB.Update(context.Background(), func(tx core.Tx) error {
 		return tx.PutTransaction(core.Transaction{
 			ID: id, Partner: "acme", Channel: core.ChannelFloLIVE, Operation: flolive.OpMove, Context: []byte(`{"indexes":[0]}`),
 			Job: core.Job{Moves: []core.Move{move}}, Status: core.TxFailed,
 			Results:   []core.ItemResult{{Error: &core.ErrorInfo{Kind: core.KindInternal, Reason: core.ReasonInternal, Message: "internal error"}}},
-			CreatedAt: testNow, UpdatedAt: testNow,
+			CreatedAt: resttest.Now, UpdatedAt: resttest.Now,
 		})
 	}))
 	status, body := e.do(t, http.MethodGet, callPath(id), acmeKey, "")
@@ -237,7 +238,7 @@ func TestBulkMixed(t *testing.T) {
 	assert.Equal(t, sparta, e.visible(t, "iccid", simICCID(4)))
 	assert.Equal(t, rome, e.visible(t, "iccid", simICCID(5)))
 	// One transaction with one move per accepted item.
-	tx, err := e.svc.Transaction(context.Background(), "acme", res.RequestID)
+	tx, err := e.Svc.Transaction(context.Background(), "acme", res.RequestID)
 	require.NoError(t, err)
 	assert.Equal(t, flolive.OpBulkMove, tx.Operation)
 	assert.Len(t, tx.Job.Moves, 2)

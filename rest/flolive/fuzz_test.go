@@ -1,24 +1,12 @@
 package flolive_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-	"github.com/stretchr/testify/require"
-
-	"simgate/core"
-	"simgate/core/coretest"
-	"simgate/rest/callback"
 	"simgate/rest/flolive"
-	"simgate/store/storetest"
+	"simgate/rest/resttest"
 )
 
 // documented are the statuses of the API's table (handler.go) but 503,
@@ -36,29 +24,10 @@ var documented = map[int]bool{
 //
 //	go test ./rest/flolive -run '^$' -fuzz '^FuzzFloLIVE$' -fuzztime 60s
 func FuzzFloLIVE(f *testing.F) {
-	files, err := filepath.Glob(testdata("*.request.json"))
-	require.NoError(f, err)
-	require.NotEmpty(f, files)
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		require.NoError(f, err)
-		f.Add(raw)
-	}
-	db := storetest.Sandbox(f)
-	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
-	require.NoError(f, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng := core.NewEngine(svc, callback.New(callback.Options{}), log, core.EngineConfig{})
-	e := echo.New()
-	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
-
+	e := resttest.Fuzzer(f, "flolive", mount)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, path := range []string{movePath("iccid", simICCID(4)), flolive.PathBulkMove} {
-			req := httptest.NewRequest(http.MethodPut, path, bytes.NewReader(data))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+acmeKey)
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, req)
+			rec := resttest.Serve(e, http.MethodPut, path, bearer(acmeKey), data)
 			checkAnswer(t, path, rec.Code, rec.Body.Bytes())
 		}
 	})

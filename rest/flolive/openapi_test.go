@@ -1,34 +1,20 @@
 package flolive_test
 
 import (
-	"bytes"
-	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"simgate/rest/flolive"
 	"simgate/rest/openapi"
+	"simgate/rest/resttest"
 )
 
 // Real requests and answers of the handler conform to the served document.
 func TestOpenAPIDescribesTheHandler(t *testing.T) {
-	doc := openapi.New("simgate", "test", "")
-	flolive.Describe(doc)
-	raw, err := doc.JSON()
-	require.NoError(t, err)
-	spec, err := openapi3.NewLoader().LoadFromData(raw)
-	require.NoError(t, err)
-	require.NoError(t, spec.Validate(context.Background()))
-	router, err := legacy.NewRouter(spec)
-	require.NoError(t, err)
+	c := resttest.CheckOpenAPI(t, flolive.Describe)
 
 	// The document lists exactly the routes the handler serves.
 	assert.Equal(t, []openapi.Route{
@@ -36,18 +22,7 @@ func TestOpenAPIDescribesTheHandler(t *testing.T) {
 		{Method: "GET", Path: flolive.PathCall},
 		{Method: "GET", Path: flolive.PathSubscriber},
 		{Method: "PUT", Path: flolive.PathMove},
-	}, doc.Routes())
-
-	// The security check: the bearer key is present (the handler checks it).
-	opts := &openapi3filter.Options{
-		IncludeResponseStatus: true,
-		AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-			if !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
-				return in.NewError(nil)
-			}
-			return nil
-		},
-	}
+	}, c.Doc.Routes())
 
 	e := newEnv(t)
 	var firstID string
@@ -79,33 +54,18 @@ func TestOpenAPIDescribesTheHandler(t *testing.T) {
 			if path == "" {
 				path = callPath(firstID)
 			}
-			req, err := http.NewRequest(tc.method, "http://127.0.0.1"+path, strings.NewReader(tc.body))
-			require.NoError(t, err)
-			if tc.body != "" {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			if tc.key != "" {
-				req.Header.Set("Authorization", "Bearer "+tc.key)
-			}
-			route, params, err := router.FindRoute(req)
-			require.NoError(t, err)
-			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
-			if err := openapi3filter.ValidateRequest(context.Background(), in); tc.validRequest {
-				require.NoError(t, err)
-			} else {
-				require.Error(t, err, "the document should refuse what the handler refuses")
-			}
-
-			status, answer := e.do(t, tc.method, path, tc.key, tc.body)
+			status, h, answer := e.Do(t, tc.method, path, bearer(tc.key), tc.body)
 			require.Equal(t, tc.status, status, answer)
 			if tc.name == "document example" {
 				firstID = accepted(t, status, answer)
 			}
-			out := &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: in, Status: status, Header: http.Header{"Content-Type": {"application/json"}},
-				Body: io.NopCloser(bytes.NewReader([]byte(answer))), Options: opts,
+			err := c.Check(t, resttest.Exchange{Method: tc.method, Path: path, Header: bearer(tc.key), Body: tc.body,
+				Status: status, AnswerHeader: h, Answer: answer})
+			if tc.validRequest {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err, "the document should refuse what the handler refuses")
 			}
-			require.NoError(t, openapi3filter.ValidateResponse(context.Background(), out), answer)
 		})
 	}
 }

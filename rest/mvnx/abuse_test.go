@@ -3,38 +3,23 @@ package mvnx_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"simgate/core"
-	"simgate/core/coretest"
-	"simgate/rest"
 	"simgate/rest/mvnx"
-	"simgate/store/storetest"
+	"simgate/rest/resttest"
 )
 
 // abuseServer serves the endpoint with the given core settings. Its engine
 // does not run: these tests look at acknowledgements only.
 func abuseServer(t *testing.T, cfg core.Config) string {
 	t.Helper()
-	svc, err := core.NewService(storetest.Sandbox(t), coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, cfg)
-	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng := core.NewEngine(svc, nil, log, core.EngineConfig{})
-	e := echo.New()
-	e.Use(rest.RequestLog(log))
-	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return resttest.NewWith(t, resttest.Options{Secret: demoSecret, Config: cfg, Paused: true}, mount).URL
 }
 
 func abuseRequest(user, password, messageID string, sim int) string {

@@ -1,24 +1,12 @@
 package mvnx_test
 
 import (
-	"bytes"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-	"github.com/stretchr/testify/require"
-
-	"simgate/core"
-	"simgate/core/coretest"
-	"simgate/rest/callback"
 	"simgate/rest/jsonx"
 	"simgate/rest/mvnx"
-	"simgate/store/storetest"
+	"simgate/rest/resttest"
 )
 
 // documented are the statuses of the OpenAPI document (describe.go) but
@@ -36,27 +24,9 @@ var documented = map[int]bool{
 //
 //	go test ./rest/mvnx -run '^$' -fuzz '^FuzzMVNX$' -fuzztime 60s
 func FuzzMVNX(f *testing.F) {
-	files, err := filepath.Glob("../../testdata/mvnx/*.request.json")
-	require.NoError(f, err)
-	require.NotEmpty(f, files)
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		require.NoError(f, err)
-		f.Add(raw)
-	}
-	db := storetest.Sandbox(f)
-	svc, err := core.NewService(db, coretest.Clock{T: testNow}, &coretest.IDs{}, storetest.Passwords, core.Config{})
-	require.NoError(f, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng := core.NewEngine(svc, callback.New(callback.Options{}), log, core.EngineConfig{})
-	e := echo.New()
-	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
-
+	e := resttest.Fuzzer(f, "mvnx", mount)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		req := httptest.NewRequest(http.MethodPost, mvnx.Path, bytes.NewReader(data))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
+		rec := resttest.Serve(e, http.MethodPost, mvnx.Path, nil, data)
 		checkAck(t, rec.Code, rec.Body.Bytes())
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"simgate/core"
+	"simgate/rest/resttest"
 )
 
 type ackBody struct {
@@ -59,13 +60,13 @@ func parseAck(t *testing.T, body string) ackBody {
 }
 
 // notifications waits for n response messages and answers them in sequence order.
-func (e *env) notifications(t *testing.T, n int) ([]responseMsg, []received) {
+func (e *env) notifications(t *testing.T, n int) ([]responseMsg, []resttest.Received) {
 	t.Helper()
-	got := e.partner.wait(t, n)
+	got := e.Partner.Wait(t, n)
 	require.Len(t, got, n)
 	msgs := make([]responseMsg, n)
 	for i, r := range got {
-		require.NoError(t, json.Unmarshal(r.body, &msgs[i]))
+		require.NoError(t, json.Unmarshal(r.Body, &msgs[i]))
 	}
 	idx := make([]int, n)
 	for i := range idx {
@@ -74,7 +75,7 @@ func (e *env) notifications(t *testing.T, n int) ([]responseMsg, []received) {
 	sort.Slice(idx, func(a, b int) bool {
 		return msgs[idx[a]].MessageHeader.SequenceMessageHeader.SequenceNumber < msgs[idx[b]].MessageHeader.SequenceMessageHeader.SequenceNumber
 	})
-	outM, outR := make([]responseMsg, n), make([]received, n)
+	outM, outR := make([]responseMsg, n), make([]resttest.Received, n)
 	for i, j := range idx {
 		outM[i], outR[i] = msgs[j], got[j]
 	}
@@ -131,10 +132,10 @@ func TestAsyncActivations(t *testing.T) {
 				assert.Equal(t, fmt.Sprint(i+1), m.MessageHeader.SequenceMessageHeader.SequenceNumber)
 				assert.Equal(t, fmt.Sprint(len(msgs)), m.MessageHeader.SequenceMessageHeader.TotalInSequence)
 				assert.Equal(t, ban, m.ActivateSubscriberResellerResponse.BillingAccountNumber, "one BAN per request")
-				golden(t, fmt.Sprintf("%s.notification.%d", tc.name, i+1), raw[i].body)
+				golden(t, fmt.Sprintf("%s.notification.%d", tc.name, i+1), raw[i].Body)
 			}
 			// The inventory agrees with what the partner was told.
-			require.NoError(t, e.db.View(context.Background(), func(tx core.Tx) error {
+			require.NoError(t, e.DB.View(context.Background(), func(tx core.Tx) error {
 				for _, m := range msgs {
 					s := m.ActivateSubscriberResellerResponse.Subscriber
 					sim, _, err := tx.SIMByICCID(s.SIM)
@@ -190,9 +191,8 @@ func TestRefusedAtSubmit(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
 	assert.Equal(t, "REQUEST_TOO_LARGE", parseAck(t, body).RequestAcknowledgement.Response.Code)
 	// Nothing refused left a transaction or a notification behind.
-	e.partner.mu.Lock()
-	assert.Empty(t, e.partner.received)
-	e.partner.mu.Unlock()
+	got, _ := e.Partner.Received()
+	assert.Empty(t, got)
 }
 
 // The same messageId with the same body replays the first acknowledgement

@@ -3,6 +3,7 @@
 package resttest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -95,41 +96,86 @@ type Env struct {
 	DB        *store.DB
 	Svc       *core.Service
 	Partner   *Partner
+	start     func()
+}
+
+// Mount registers a front end's handlers.
+type Mount func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger)
+
+// Options change what NewWith sets up; the zero value is New's but for the
+// Partner's secret.
+type Options struct {
+	Secret       string        // the Partner's signing secret
+	Config       core.Config   // the service's settings
+	Sender       core.Sender   // delivers notifications; default a callback sender
+	Log          *slog.Logger  // default discards
+	PollInterval time.Duration // the engine's; default 20ms
+	Paused       bool          // the engine runs only once Env.Start is called
 }
 
 // New serves the handlers mount registers, over a fresh sandbox, with an
 // engine delivering to a Partner that checks signatures with secret.
-func New(t testing.TB, secret string, mount func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger)) *Env {
+func New(t testing.TB, secret string, mount Mount) *Env {
 	t.Helper()
-	db := storetest.Sandbox(t)
-	svc, err := core.NewService(db, coretest.Clock{T: Now}, &coretest.IDs{}, storetest.Passwords, core.Config{})
-	if err != nil {
-		t.Fatal(err)
+	return NewWith(t, Options{Secret: secret}, mount)
+}
+
+// NewWith is New with the settings of o.
+func NewWith(t testing.TB, o Options, mount Mount) *Env {
+	t.Helper()
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sender := callback.New(callback.Options{Timeout: 5 * time.Second, AllowPrivate: true})
-	eng := core.NewEngine(svc, sender, log, core.EngineConfig{PollInterval: 20 * time.Millisecond,
-		Retry: func(int, time.Duration) (time.Duration, bool) { return 50 * time.Millisecond, true }})
-	e := echo.New()
-	e.Use(rest.RequestLog(log))
-	mount(e, svc, eng, log)
+	if o.Sender == nil {
+		o.Sender = callback.New(callback.Options{Timeout: 5 * time.Second, AllowPrivate: true})
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 20 * time.Millisecond
+	}
+	e, db, svc, eng := build(t, o, mount, rest.RequestLog(o.Log))
 	srv := httptest.NewServer(e)
-	p := &Partner{Secret: secret, arrived: make(chan struct{}, 1000)}
+	p := &Partner{Secret: o.Secret, arrived: make(chan struct{}, 1000)}
 	ps := httptest.NewServer(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); eng.Run(ctx) }()
+	var once sync.Once
+	start := func() { once.Do(func() { go func() { defer close(done); eng.Run(ctx) }() }) }
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
+		once.Do(func() { close(done) }) // never started
 		<-done
 		ps.Close()
 	})
-	return &Env{URL: srv.URL, ReturnURL: ps.URL + "/callback", DB: db, Svc: svc, Partner: p}
+	if !o.Paused {
+		start()
+	}
+	return &Env{URL: srv.URL, ReturnURL: ps.URL + "/callback", DB: db, Svc: svc, Partner: p, start: start}
 }
 
-// Do sends a request and answers status, headers and body.
-func (e *Env) Do(t testing.TB, method, path string, headers map[string]string, body string) (int, http.Header, string) {
+// Start runs the engine of an Env made Paused (and does nothing otherwise).
+func (e *Env) Start() { e.start() }
+
+// build answers an echo serving the handlers mount registers behind mw,
+// over a fresh sandbox, and the engine they were given (not running).
+func build(t testing.TB, o Options, mount Mount, mw ...echo.MiddlewareFunc) (*echo.Echo, *store.DB, *core.Service, *core.Engine) {
+	t.Helper()
+	db := storetest.Sandbox(t)
+	svc, err := core.NewService(db, coretest.Clock{T: Now}, &coretest.IDs{}, storetest.Passwords, o.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := core.NewEngine(svc, o.Sender, o.Log, core.EngineConfig{PollInterval: o.PollInterval,
+		Retry: func(int, time.Duration) (time.Duration, bool) { return 50 * time.Millisecond, true }})
+	e := echo.New()
+	e.Use(mw...)
+	mount(e, svc, eng, o.Log)
+	return e, db, svc, eng
+}
+
+// Request sends a request and answers the response, whose body the caller
+// closes. Content-Type is application/json when there is a body.
+func (e *Env) Request(t testing.TB, method, path string, headers map[string]string, body string) *http.Response {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -139,7 +185,9 @@ func (e *Env) Do(t testing.TB, method, path string, headers map[string]string, b
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -147,6 +195,13 @@ func (e *Env) Do(t testing.TB, method, path string, headers map[string]string, b
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// Do sends a request and answers status, headers and body.
+func (e *Env) Do(t testing.TB, method, path string, headers map[string]string, body string) (int, http.Header, string) {
+	t.Helper()
+	res := e.Request(t, method, path, headers, body)
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
@@ -165,8 +220,8 @@ func ReadCase(t testing.TB, api, name string) string {
 	return string(b)
 }
 
-// Golden compares got, as indented JSON, with testdata/<api>/<name>.golden.json,
-// or rewrites it under -update.
+// Golden compares got, as indented JSON with its keys sorted, with
+// testdata/<api>/<name>.golden.json, or rewrites it under -update.
 func Golden(t testing.TB, api, name string, got []byte) {
 	t.Helper()
 	var v any
@@ -174,9 +229,30 @@ func Golden(t testing.TB, api, name string, got []byte) {
 		t.Fatalf("%s: not JSON: %v: %s", name, err, got)
 	}
 	pretty, _ := json.MarshalIndent(v, "", "  ")
-	pretty = append(pretty, '\n')
+	compare(t, api, name, append(pretty, '\n'))
+}
+
+// GoldenInOrder is Golden keeping the keys in the order of got (a
+// document's order).
+func GoldenInOrder(t testing.TB, api, name string, got []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, got, "", "  "); err != nil {
+		t.Fatalf("%s: not JSON: %v: %s", name, err, got)
+	}
+	buf.WriteByte('\n')
+	compare(t, api, name, buf.Bytes())
+}
+
+// compare compares pretty with testdata/<api>/<name>.golden.json (line
+// endings normalised), or rewrites it under -update.
+func compare(t testing.TB, api, name string, pretty []byte) {
+	t.Helper()
 	path := filepath.Join(root(), "testdata", api, name+".golden.json")
 	if *Update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, pretty, 0o644); err != nil {
 			t.Fatal(err)
 		}

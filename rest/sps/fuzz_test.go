@@ -1,25 +1,16 @@
 package sps_test
 
 import (
-	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/stretchr/testify/require"
 
 	"simgate/core"
-	"simgate/core/coretest"
-	"simgate/rest/callback"
 	"simgate/rest/jsonx"
 	"simgate/rest/resttest"
 	"simgate/rest/sps"
-	"simgate/store/storetest"
 )
 
 // FuzzSPSActivate posts each input to the activate endpoint; see fuzzSPS.
@@ -46,28 +37,11 @@ var documented = map[int]bool{
 // testdata/sps. Requests are stored, never executed: the engine does not
 // run.
 func fuzzSPS(f *testing.F, path string) {
-	files, err := filepath.Glob("../../testdata/sps/*.request.json")
-	require.NoError(f, err)
-	require.NotEmpty(f, files)
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		require.NoError(f, err)
-		f.Add(raw)
-	}
-	db := storetest.Sandbox(f)
-	svc, err := core.NewService(db, coretest.Clock{T: resttest.Now}, &coretest.IDs{}, storetest.Passwords, core.Config{})
-	require.NoError(f, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng := core.NewEngine(svc, callback.New(callback.Options{}), log, core.EngineConfig{})
-	e := echo.New()
-	sps.New(svc, eng, log, sps.Options{}).Register(e)
-
+	e := resttest.Fuzzer(f, "sps", func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
+		sps.New(svc, eng, log, sps.Options{}).Register(e)
+	})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(data))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+demoKey)
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
+		rec := resttest.Serve(e, http.MethodPost, path, headers(demoKey), data)
 		checkAnswer(t, rec.Code, rec.Header(), rec.Body.Bytes())
 	})
 }
