@@ -14,11 +14,12 @@ import (
 // password (never the password) and the stored bcrypt hash it was checked
 // against: a password change in the store misses the cache at once.
 type credCache struct {
-	mu      sync.Mutex
-	key     [32]byte
-	ttl     time.Duration
-	max     int
-	entries map[[32]byte]credEntry
+	mu       sync.Mutex
+	inflight map[[32]byte]*sync.Mutex // one bcrypt at a time per credential pair
+	key      [32]byte
+	ttl      time.Duration
+	max      int
+	entries  map[[32]byte]credEntry
 }
 
 type credEntry struct {
@@ -28,7 +29,7 @@ type credEntry struct {
 }
 
 func newCredCache(ttl time.Duration, max int) *credCache {
-	c := &credCache{ttl: ttl, max: max, entries: map[[32]byte]credEntry{}}
+	c := &credCache{ttl: ttl, max: max, entries: map[[32]byte]credEntry{}, inflight: map[[32]byte]*sync.Mutex{}}
 	_, _ = rand.Read(c.key[:]) // a process-local key: the MACs mean nothing elsewhere
 	return c
 }
@@ -83,4 +84,38 @@ func (c *credCache) remember(username, password string, p Partner, now time.Time
 		}
 	}
 	c.entries[k] = credEntry{partner: p.ID, stored: p.PasswordHash, verified: now}
+}
+
+// serialise runs verify alone among the checks of the same credential pair:
+// when a partner opens with many concurrent requests, one bcrypt runs and
+// the others find its result in the cache instead of each running bcrypt.
+func (c *credCache) serialise(username, password string, verify func()) {
+	if c == nil || c.ttl <= 0 {
+		verify()
+		return
+	}
+	k := c.mac(username, password)
+	c.mu.Lock()
+	m, ok := c.inflight[k]
+	if !ok {
+		if len(c.inflight) >= c.max {
+			c.mu.Unlock()
+			verify()
+			return
+		}
+		m = &sync.Mutex{}
+		c.inflight[k] = m
+	}
+	c.mu.Unlock()
+	m.Lock()
+	defer func() {
+		m.Unlock()
+		c.mu.Lock()
+		if c.inflight[k] == m && m.TryLock() {
+			delete(c.inflight, k)
+			m.Unlock()
+		}
+		c.mu.Unlock()
+	}()
+	verify()
 }

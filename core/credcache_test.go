@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,4 +56,24 @@ func TestVerifiedCredentialsAreCached(t *testing.T) {
 	assert.Equal(t, core.ReasonLoginFailed, core.ReasonOf(err))
 	_, err = svc.CheckPassword(ctx, "demo-reseller", "new-pass-123")
 	assert.NoError(t, err)
+}
+
+// A partner opening with many concurrent requests costs one bcrypt.
+func TestConcurrentChecksShareOneBcrypt(t *testing.T) {
+	db := storetest.Sandbox(t)
+	pw := &countingPasswords{Passwords: storetest.Passwords}
+	svc, err := core.NewService(db, coretest.Clock{T: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, &coretest.IDs{}, pw, core.Config{})
+	require.NoError(t, err)
+	base := pw.verifies.Load()
+	var wg sync.WaitGroup
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.CheckPassword(context.Background(), "demo-reseller", "demo-reseller-pass")
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int64(1), pw.verifies.Load()-base)
 }

@@ -13,7 +13,7 @@ import (
 // EngineConfig tunes the asynchronous engine.
 type EngineConfig struct {
 	Workers          int           // concurrent executions; default 4
-	PerPartner       int           // concurrent deliveries per partner; default 4
+	PerPartner       int           // concurrent deliveries per partner; default 16
 	PollInterval     time.Duration // how often stored work is looked for without a wake-up; default 250ms
 	DeliveryDeadline time.Duration // upper bound of one attempt, on top of the sender's own timeout; default 30s
 	// Retry answers the wait before the next attempt after the attempts-th
@@ -50,7 +50,7 @@ func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) 
 		cfg.Workers = 4
 	}
 	if cfg.PerPartner <= 0 {
-		cfg.PerPartner = 4
+		cfg.PerPartner = 16
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 250 * time.Millisecond

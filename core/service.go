@@ -104,7 +104,18 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 	if found && p.PasswordHash != "" {
 		hash = p.PasswordHash
 	}
-	if ok := s.pw.Verify(hash, password); !ok || !found || p.PasswordHash == "" {
+	var ok, cached bool
+	s.creds.serialise(username, password, func() {
+		// A concurrent check of the same pair may have verified it meanwhile.
+		if cached = found && p.PasswordHash != "" && s.creds.hit(username, password, p, s.clock.Now()); !cached {
+			ok = s.pw.Verify(hash, password)
+		}
+	})
+	if cached {
+		s.logins.succeeded(user)
+		return p.ID, nil
+	}
+	if !ok || !found || p.PasswordHash == "" {
 		s.logins.failed(user, addr, s.clock.Now())
 		return "", Errorf(KindUnauthorized, ReasonLoginFailed, "username", "invalid username or password")
 	}

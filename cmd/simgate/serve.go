@@ -39,6 +39,7 @@ type serveConfig struct {
 	retrySchedule                string
 	allowPrivate                 string
 	workers                      int
+	perPartner                   int
 	tokenTTL                     time.Duration
 	shutdownTimeout              time.Duration
 	logFormat, logLevel          string
@@ -69,6 +70,7 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
 	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests")
+	fs.IntVar(&cfg.perPartner, "deliveries-per-partner", 16, "notifications in flight at once to one partner (one slow partner delays only itself)")
 	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
 	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
 	fs.Float64Var(&cfg.rateLimit, "rate-limit", 200, "requests per second each partner may send on average (0: no limit); a partner's rate_limit in the inventory overrides it")
@@ -140,6 +142,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer sender.CloseIdleConnections()
 	eng := core.NewEngine(svc, sender, log, core.EngineConfig{
 		Workers:          cfg.workers,
+		PerPartner:       cfg.perPartner,
 		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
 		Observer:         cfg.metrics,
 		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
