@@ -46,6 +46,7 @@ var benchAPIs = []string{"soap", "mvnx", "sps", "flolive", "e2e"}
 
 type benchConfig struct {
 	sims         int
+	requests     int // per phase at most
 	concurrency  int
 	duration     time.Duration
 	apis         map[string]bool
@@ -63,13 +64,14 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.sims, "sims", 10000, "SIMs, numbers and SQs generated per API (each phase stops when they are used up)")
+	fs.IntVar(&cfg.requests, "requests", 0, "requests per phase at most (0: --sims); with a large --sims, compares a big database with a small one at equal work")
 	fs.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent keep-alive clients")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "longest time of each phase")
 	apis := fs.String("apis", strings.Join(benchAPIs, ","), "phases to run, comma-separated: soap, mvnx, sps, flolive, e2e")
-	fs.StringVar(&cfg.keep, "keep", "", "keep the inventory, the database, the server log and the profiles in this folder (default: a temporary folder, removed)")
+	fs.StringVar(&cfg.keep, "keep", "", "keep the inventory, the database and the server log in this folder (default: a temporary folder, removed)")
 	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", 0, "bcrypt cost of the generated partners' passwords, given to import and serve (0: library default)")
 	fs.StringVar(&cfg.bin, "bin", "", "simgate binary to run as import and serve (default: this executable)")
-	fs.StringVar(&cfg.profileDir, "profile", "", "write a CPU profile of the server for each API phase to DIR/<api>.pprof (go tool pprof)")
+	fs.StringVar(&cfg.profileDir, "profile", "", "write CPU profiles of the server to DIR (go tool pprof): <api>.pprof while the clients send, <api>-drain.pprof while the backlog executes, e2e.pprof for all of e2e")
 	serveArgs := fs.String("serve-args", "", "extra flags for simgate serve, space-separated (e.g. \"--workers 8\")")
 	fs.DurationVar(&cfg.drainTimeout, "drain-timeout", 10*time.Minute, "how long to wait for the asynchronous executions and notifications of a phase")
 	fs.DurationVar(&cfg.waitIdle, "wait-idle", 0, "before the import and each phase, wait up to this long for a second in which other processes use under 5% of the machine (0: do not wait)")
@@ -81,6 +83,12 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	}
 	if cfg.sims < 1 || cfg.sims > 5_000_000 {
 		return cfg, usageError{errors.New("--sims must be 1 to 5000000")}
+	}
+	if cfg.requests < 0 {
+		return cfg, usageError{errors.New("--requests must be 0 or more")}
+	}
+	if cfg.requests == 0 || cfg.requests > cfg.sims {
+		cfg.requests = cfg.sims
 	}
 	if cfg.concurrency < 1 || cfg.concurrency > 10_000 {
 		return cfg, usageError{errors.New("--concurrency must be 1 to 10000")}
@@ -238,13 +246,17 @@ type phaseSpec struct {
 	channel string // the engine's channel name, for the drain
 }
 
-// targeter hands out request i to the i-th call, until limit; url, when
-// not empty, replaces the request's URL (the ceiling).
+// targeter hands out request i to the i-th call, until limit. With an
+// echoURL (the ceiling) it sends the same request bytes there, cycling
+// through them without end: the attack's duration stops it.
 func (p *phaseSpec) targeter(base, echoURL string) vegeta.Targeter {
 	var next atomic.Int64
 	return func(t *vegeta.Target) error {
 		i := int(next.Add(1) - 1)
-		if i >= p.limit {
+		switch {
+		case echoURL != "":
+			i %= p.limit
+		case i >= p.limit:
 			return vegeta.ErrNoTargets
 		}
 		t.Method = p.method
@@ -315,7 +327,7 @@ func checkEcho(size int) func(int, []byte) error {
 }
 
 func benchSpecs(cfg benchConfig, s benchSecrets, listenerURL string) map[string]*phaseSpec {
-	n := cfg.sims
+	n, limit := cfg.sims, cfg.requests
 	xml := http.Header{"Content-Type": {"text/xml; charset=utf-8"}}
 	jsonH := http.Header{"Content-Type": {"application/json"}}
 	mvnx := func(prefix, path string) func(int) []byte {
@@ -330,7 +342,7 @@ func benchSpecs(cfg benchConfig, s benchSecrets, listenerURL string) map[string]
 	}
 	return map[string]*phaseSpec{
 		"soap": {
-			name: "soap", method: http.MethodPost, path: "/userapi/Services", header: xml, limit: n, check: checkSOAP,
+			name: "soap", method: http.MethodPost, path: "/userapi/Services", header: xml, limit: limit, check: checkSOAP,
 			body: func(i int) []byte {
 				return []byte(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:emersion:userapi"><soapenv:Body>` +
 					`<urn:ActivateService><urn:loginToken>` + s.token + `</urn:loginToken><urn:SQ_ID>` + strconv.Itoa(benchSQ0+i) +
@@ -338,15 +350,15 @@ func benchSpecs(cfg benchConfig, s benchSecrets, listenerURL string) map[string]
 			},
 		},
 		"mvnx": {
-			name: "mvnx", method: http.MethodPost, path: "/ActivateSubscriberReseller", header: jsonH, limit: n, check: checkMVNX,
+			name: "mvnx", method: http.MethodPost, path: "/ActivateSubscriberReseller", header: jsonH, limit: limit, check: checkMVNX,
 			body: mvnx("bench-mvnx-", "/mvnx"), async: true, channel: "mvnx",
 		},
 		"e2e": {
-			name: "e2e", method: http.MethodPost, path: "/ActivateSubscriberReseller", header: jsonH, limit: n, offset: n, check: checkMVNX,
+			name: "e2e", method: http.MethodPost, path: "/ActivateSubscriberReseller", header: jsonH, limit: limit, offset: n, check: checkMVNX,
 			body: mvnx("bench-e2e-", "/e2e"), async: true, channel: "mvnx",
 		},
 		"sps": {
-			name: "sps", method: http.MethodPost, path: "/subscriber-provisioning/v5/subscription", limit: n, check: checkSPS, async: true, channel: "sps",
+			name: "sps", method: http.MethodPost, path: "/subscriber-provisioning/v5/subscription", limit: limit, check: checkSPS, async: true, channel: "sps",
 			header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + s.spsKey}, "Wholesalecustomerid": {benchSPSAccount}},
 			body: func(i int) []byte {
 				return []byte(`{"partnerTransactionId":"bench-sps-` + strconv.Itoa(i) + `","subscriberId":"BS` + strconv.Itoa(i) +
@@ -356,7 +368,7 @@ func benchSpecs(cfg benchConfig, s benchSecrets, listenerURL string) map[string]
 			},
 		},
 		"flolive": {
-			name: "flolive", method: http.MethodPut, limit: n, check: checkFloLIVE, async: true, channel: "flolive",
+			name: "flolive", method: http.MethodPut, limit: limit, check: checkFloLIVE, async: true, channel: "flolive",
 			header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + s.floKey}},
 			pathOf: func(i int) string { return "/api/v2/subscriber/iccid/" + stepDigits(benchFloICCID0, i) + "/move" },
 			body:   func(int) []byte { return []byte(`{"targetCustomerId":"` + benchFloTarget + `"}`) },
@@ -383,6 +395,15 @@ func (r *phaseResult) elapsed() time.Duration { return r.last.Sub(r.first) }
 func (r *phaseResult) rate() float64 {
 	if d := r.elapsed().Seconds(); d > 0 {
 		return float64(r.ok) / d
+	}
+	return 0
+}
+
+// othersShare answers the percentage of the machine that other processes
+// used during the attack.
+func (r *phaseResult) othersShare() float64 {
+	if d := r.elapsed().Seconds(); d > 0 {
+		return 100 * r.others.Seconds() / (d * float64(runtime.NumCPU()))
 	}
 	return 0
 }
@@ -1048,21 +1069,24 @@ func (b *benchRun) apiPhase(ctx context.Context, api string) {
 	spec := b.specs[api]
 	var res *phaseResult
 	b.waitIdle(ctx, api)
+	m := b.srv.mark()
 	b.profile(api, func() {
-		m := b.srv.mark()
 		res = attackPhase(ctx, api, spec.targeter(b.srv.base, ""), b.cfg.concurrency, b.cfg.duration, spec.check, nil)
 		res.cpu, res.others = b.srv.since(m)
-		if spec.async {
-			b.drain(ctx, spec, res)
-		}
-		res.cpuAsync, _ = b.srv.since(m)
 	})
+	if spec.async {
+		b.profile(api+"-drain", func() { b.drain(ctx, spec, res) })
+	}
+	res.cpuAsync, _ = b.srv.since(m)
 	b.phaseDone(res)
 	size := res.meanBytes()
 	echoURL := b.srv.base + "/bench/echo?size=" + strconv.Itoa(size)
 	b.waitIdle(ctx, api+" ceiling")
-	m := b.srv.mark()
-	echo := attackPhase(ctx, api+" ceiling", spec.targeter(b.srv.base, echoURL), b.cfg.concurrency, b.cfg.duration, checkEcho(size), nil)
+	// As long as the API's phase took (at least a second, at most
+	// --duration): rates measured over windows of the same length.
+	d := min(max(res.elapsed(), time.Second), b.cfg.duration)
+	m = b.srv.mark()
+	echo := attackPhase(ctx, api+" ceiling", spec.targeter(b.srv.base, echoURL), b.cfg.concurrency, d, checkEcho(size), nil)
 	echo.cpu, echo.others = b.srv.since(m)
 	echo.cpuAsync = echo.cpu
 	b.phaseDone(echo)
@@ -1169,19 +1193,20 @@ func (b *benchRun) e2ePhase(ctx context.Context) {
 
 func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap) {
 	w := b.out
-	fmt.Fprintf(w, "\nsimgate bench: --sims %d --concurrency %d --duration %s, bcrypt cost %s, fsync on\n\n",
-		b.cfg.sims, b.cfg.concurrency, b.cfg.duration, costName(b.cfg.bcryptCost))
+	fmt.Fprintf(w, "\nsimgate bench: --sims %d --requests %d --concurrency %d --duration %s, bcrypt cost %s, fsync on\n\n",
+		b.cfg.sims, b.cfg.requests, b.cfg.concurrency, b.cfg.duration, costName(b.cfg.bcryptCost))
 	if len(b.results) > 0 {
-		fmt.Fprintln(w, "| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes | other processes % |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, r := range b.results {
 			a, e := r.api, r.echo
 			ratio := 0.0
 			if e.rate() > 0 {
 				ratio = a.rate() / e.rate()
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f | %.3f | %.3f | %d |\n",
-				a.name, a.ok, a.rate(), a.ms(50), a.ms(90), a.ms(99), e.rate(), ratio, perK(a.cpu, a.ok), perK(a.cpuAsync, a.ok), r.size)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f | %.3f | %.3f | %d | %.0f |\n",
+				a.name, a.ok, a.rate(), a.ms(50), a.ms(90), a.ms(99), e.rate(), ratio, perK(a.cpu, a.ok), perK(a.cpuAsync, a.ok), r.size,
+				max(a.othersShare(), e.othersShare()))
 		}
 		fmt.Fprintln(w, "\nCeiling: the same request bytes to /bench/echo?size=<response bytes>, same clients:")
 		fmt.Fprintln(w)
@@ -1201,10 +1226,14 @@ func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap)
 		}
 		fmt.Fprintln(w, "\nEnd to end: MVNX activations, first submit to last signed callback received:")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-		fmt.Fprintf(w, "| e2e | %d | %.0f | %d | %.2f | %.0f | %.1f | %.1f | %.3f |\n", a.ok, a.rate(), e.delivered, span.Seconds(), rate,
-			float64(e.ackToCallback.ValueAtQuantile(50))/1000, float64(e.ackToCallback.ValueAtQuantile(99))/1000, perK(a.cpuAsync, a.ok))
+		others := 0.0
+		if span > 0 {
+			others = 100 * a.others.Seconds() / (span.Seconds() * float64(runtime.NumCPU()))
+		}
+		fmt.Fprintln(w, "| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintf(w, "| e2e | %d | %.0f | %d | %.2f | %.0f | %.1f | %.1f | %.3f | %.0f |\n", a.ok, a.rate(), e.delivered, span.Seconds(), rate,
+			float64(e.ackToCallback.ValueAtQuantile(50))/1000, float64(e.ackToCallback.ValueAtQuantile(99))/1000, perK(a.cpuAsync, a.ok), others)
 	}
 	fmt.Fprintln(w)
 	rate := 0.0

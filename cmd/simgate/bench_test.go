@@ -34,23 +34,23 @@ func TestBenchHarness(t *testing.T) {
 		"--bcrypt-cost", "4", "--keep", dir, "--profile", filepath.Join(dir, "prof")}, &out, &errOut)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 	report := out.String()
-	for _, col := range []string{"| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes |",
+	for _, col := range []string{"| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes | other processes % |",
 		"| ceiling of | requests | req/s | p50 ms | p90 ms | p99 ms | CPU s/1k req |",
-		"| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k |"} {
+		"| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |"} {
 		assert.Contains(t, report, col)
 	}
 	num := `[0-9]+(\.[0-9]+)?`
 	for _, api := range []string{"soap", "mvnx", "sps", "flolive"} {
 		// Every request of the small inventory is used, and succeeds.
-		row := regexp.MustCompile(`(?m)^\| ` + api + ` \| 100 \|( ` + num + ` \|){9}$`)
+		row := regexp.MustCompile(`(?m)^\| ` + api + ` \| 100 \|( ` + num + ` \|){10}$`)
 		assert.Regexp(t, row, report, api)
-		assert.Regexp(t, regexp.MustCompile(`(?m)^\| `+api+` \| 100 \|( `+num+` \|){5}$`), report, api+" ceiling")
+		assert.Regexp(t, regexp.MustCompile(`(?m)^\| `+api+` \| [1-9][0-9]* \|( `+num+` \|){5}$`), report, api+" ceiling")
 		st, err := os.Stat(filepath.Join(dir, "prof", api+".pprof"))
 		if assert.NoError(t, err) {
 			assert.Positive(t, st.Size())
 		}
 	}
-	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e \| 100 \| `+num+` \| 100 \|( `+num+` \|){5}$`), report)
+	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e \| 100 \| `+num+` \| 100 \|( `+num+` \|){6}$`), report)
 	assert.Regexp(t, `import: 500 SIMs \([0-9]+ records\) in `+num+` s`, report)
 	assert.Regexp(t, `server start: `+num+` s from exec to /healthz 200`, report)
 	assert.Regexp(t, `server heap after the run: `+num+` MiB`, report)
@@ -90,7 +90,7 @@ func TestBenchInventory(t *testing.T) {
 }
 
 func TestBenchFlags(t *testing.T) {
-	for _, args := range [][]string{{"--sims", "0"}, {"--concurrency", "0"}, {"--duration", "0s"}, {"--apis", "soap,rest"}, {"--apis", ","}, {"extra"}} {
+	for _, args := range [][]string{{"--sims", "0"}, {"--requests", "-1"}, {"--concurrency", "0"}, {"--duration", "0s"}, {"--apis", "soap,rest"}, {"--apis", ","}, {"extra"}} {
 		_, err := benchFlags(args, &bytes.Buffer{})
 		var ue usageError
 		assert.ErrorAs(t, err, &ue, "%v", args)
@@ -101,6 +101,13 @@ func TestBenchFlags(t *testing.T) {
 	assert.Equal(t, 64, cfg.concurrency)
 	assert.Equal(t, 10*time.Second, cfg.duration)
 	assert.Len(t, cfg.apis, 5)
+	assert.Equal(t, 10000, cfg.requests)
+	cfg, err = benchFlags([]string{"--sims", "100", "--requests", "500"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 100, cfg.requests)
+	cfg, err = benchFlags([]string{"--sims", "100", "--requests", "40"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 40, benchSpecs(cfg, benchSecrets{}, "")["soap"].limit)
 }
 
 // Each check accepts only the API's success answer.
