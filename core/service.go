@@ -109,6 +109,10 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 		// A concurrent check of the same pair may have verified it meanwhile.
 		if cached = found && p.PasswordHash != "" && s.creds.hit(username, password, p, s.clock.Now()); !cached {
 			ok = s.pw.Verify(hash, password)
+			if ok && found && p.PasswordHash != "" {
+				// Remembered before the next waiter for this pair runs.
+				s.creds.remember(username, password, p, s.clock.Now())
+			}
 		}
 	})
 	if cached {
@@ -120,7 +124,6 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 		return "", Errorf(KindUnauthorized, ReasonLoginFailed, "username", "invalid username or password")
 	}
 	s.logins.succeeded(user)
-	s.creds.remember(username, password, p, s.clock.Now())
 	return p.ID, nil
 }
 
