@@ -44,3 +44,18 @@ func ClientIP(ctx context.Context) string {
 	ip, _ := ctx.Value(clientIPKey{}).(string)
 	return ip
 }
+
+type operationKey struct{}
+
+// WithOperation names the operation a request on a shared route turned
+// out to be (a SOAP body element), for metrics and logs. Name only
+// operations the front end knows: label values must stay few.
+func WithOperation(ctx context.Context, op string) context.Context {
+	return context.WithValue(ctx, operationKey{}, op)
+}
+
+// Operation answers the name WithOperation gave, or "".
+func Operation(ctx context.Context) string {
+	op, _ := ctx.Value(operationKey{}).(string)
+	return op
+}

@@ -1,16 +1,16 @@
 package rest
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
 
-const operationKey = "simgate.operation"
+	"simgate/core"
+)
 
 // SetOperation names the operation a request on a shared route turned out
-// to be (a SOAP body element), for the metrics. Name only operations the
-// front end knows: the label's values must stay few.
-func SetOperation(c echo.Context, op string) { c.Set(operationKey, op) }
-
-// Operation answers the name SetOperation gave, or "".
-func Operation(c echo.Context) string {
-	op, _ := c.Get(operationKey).(string)
-	return op
+// to be; front ends without access to this package use core.WithOperation.
+func SetOperation(c echo.Context, op string) {
+	c.SetRequest(c.Request().WithContext(core.WithOperation(c.Request().Context(), op)))
 }
+
+// Operation answers the name SetOperation (or core.WithOperation) gave, or "".
+func Operation(c echo.Context) string { return core.Operation(c.Request().Context()) }

@@ -14,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
-	"simgate/rest"
 	"simgate/wsdl"
 	"simgate/wsdl/authentication"
 	"simgate/wsdl/services"
@@ -114,7 +113,7 @@ func (h *Handler) authentication(c echo.Context, req *request) error {
 	if req.op.Local != "login" {
 		return h.fault(c, unknownOp(req.op.Local))
 	}
-	rest.SetOperation(c, "login")
+	setOperation(c, "login")
 	var in authentication.Login
 	if err := h.decode(req, &in, "username", "password"); err != nil {
 		return h.fault(c, err)
@@ -130,10 +129,10 @@ func (h *Handler) authentication(c echo.Context, req *request) error {
 func (h *Handler) services(c echo.Context, req *request) error {
 	switch req.op.Local {
 	case "ActivateService":
-		rest.SetOperation(c, "ActivateService")
+		setOperation(c, "ActivateService")
 		return h.activateService(c, req)
 	case "serviceDetail":
-		rest.SetOperation(c, "serviceDetail")
+		setOperation(c, "serviceDetail")
 		return h.serviceDetail(c, req)
 	}
 	return h.fault(c, unknownOp(req.op.Local))
@@ -373,4 +372,10 @@ func (h *Handler) baseURL(c echo.Context) string {
 		scheme = "https"
 	}
 	return scheme + "://" + host
+}
+
+// setOperation names the SOAP operation for the metrics and logs: every
+// operation shares one route.
+func setOperation(c echo.Context, op string) {
+	c.SetRequest(c.Request().WithContext(core.WithOperation(c.Request().Context(), op)))
 }

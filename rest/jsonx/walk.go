@@ -580,6 +580,18 @@ func (w *walker) mapObject(t reflect.Type) error {
 			return w.fail(ReasonWrongType, "%s must be absent: its type cannot be decoded", subject(w.path()))
 		}
 	}
+	return w.members(func(key string) error {
+		if err := w.mapKey(key, kt, keyText); err != nil {
+			return err
+		}
+		return w.value(t.Elem(), false)
+	})
+}
+
+// members walks the members of an object whose '{' was read, up to its
+// '}', refusing a key repeated exactly (maps and free-form values are
+// case-sensitive); each key is pushed while member reads its value.
+func (w *walker) members(member func(key string) error) error {
 	seen := map[string]struct{}{}
 	for {
 		tok, err := w.next(true)
@@ -595,10 +607,7 @@ func (w *walker) mapObject(t reflect.Type) error {
 			return w.fail(ReasonDuplicateKey, "duplicate key %s: it appears more than once in the same object", subject(w.path()))
 		}
 		seen[key] = struct{}{}
-		if err := w.mapKey(key, kt, keyText); err != nil {
-			return err
-		}
-		if err := w.value(t.Elem(), false); err != nil {
+		if err := member(key); err != nil {
 			return err
 		}
 		w.pop()
@@ -686,30 +695,13 @@ func (w *walker) free(tok json.Token, asFloat bool) error {
 				w.pop()
 			}
 		}
-		seen := map[string]struct{}{}
-		for {
-			tok, err := w.next(true)
+		return w.members(func(string) error {
+			tok, err := w.next(false)
 			if err != nil {
 				return err
 			}
-			key, ok := tok.(string)
-			if !ok {
-				return nil // '}'
-			}
-			w.push(key, true)
-			if _, dup := seen[key]; dup {
-				return w.fail(ReasonDuplicateKey, "duplicate key %s: it appears more than once in the same object", subject(w.path()))
-			}
-			seen[key] = struct{}{}
-			tok, err = w.next(false)
-			if err != nil {
-				return err
-			}
-			if err := w.free(tok, asFloat); err != nil {
-				return err
-			}
-			w.pop()
-		}
+			return w.free(tok, asFloat)
+		})
 	}
 	return nil
 }
