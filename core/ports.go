@@ -72,6 +72,7 @@ type Tx interface {
 	NextSeq(name string) (uint64, error)
 
 	AsyncTx
+	OrderTx
 }
 
 // Clock tells the time; tests use a fixed one.

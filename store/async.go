@@ -119,6 +119,13 @@ func (t *tx) PutTransaction(x core.Transaction) error {
 	if err := t.index(bktTxByKey, oldKey, key, x.ID, true); err != nil {
 		return err
 	}
+	oldByPartner := ""
+	if found {
+		oldByPartner = partnerTxKey(old)
+	}
+	if err := t.link(bktTxByPartner, oldByPartner, partnerTxKey(x)); err != nil {
+		return err
+	}
 	return t.link(bktTxUnfinished, oldUnfinished, unfinished)
 }
 

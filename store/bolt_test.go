@@ -89,7 +89,7 @@ func TestOpenCreatesEveryBucketAndStampsVersion(t *testing.T) {
 		"sims_by_imsi", "sims_by_eid", "numbers", "numbers_by_reservation", "numbers_available", "sqs",
 		"sqs_by_identifier", "subscriptions", "subscriptions_by_iccid", "subscriptions_by_imsi",
 		"subscriptions_by_msisdn", "subscriptions_by_imei", "sessions", "plans", "transactions", "tx_by_key",
-		"tx_unfinished", "deliveries", "deliveries_due", "deliveries_by_tx", "deliveries_by_status",
+		"tx_unfinished", "tx_by_partner", "hubs", "hubs_by_partner", "deliveries", "deliveries_due", "deliveries_by_tx", "deliveries_by_status",
 		"sequences", "meta",
 	}
 	require.NoError(t, db.Bolt().View(func(btx *bbolt.Tx) error {
@@ -100,7 +100,7 @@ func TestOpenCreatesEveryBucketAndStampsVersion(t *testing.T) {
 		assert.Equal(t, binary.BigEndian.AppendUint64(nil, store.SchemaVersion), v)
 		return nil
 	}))
-	assert.Equal(t, uint64(1), uint64(store.SchemaVersion))
+	assert.Equal(t, uint64(2), uint64(store.SchemaVersion))
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
@@ -115,7 +115,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 	_, err = store.Open(path, store.Options{})
 	require.ErrorIs(t, err, store.ErrNewerSchema)
-	assert.ErrorContains(t, err, "database 2, supported 1")
+	assert.ErrorContains(t, err, "database 3, supported 2")
 
 	// The refused file is left as it was.
 	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})

@@ -2,16 +2,19 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"go.etcd.io/bbolt"
+
+	"simgate/core"
 )
 
 // SchemaVersion is the layout of buckets, keys and values this build reads
 // and writes. Bump it, and teach Open to migrate, whenever an existing
 // bucket changes meaning.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrNewerSchema is returned by Open for a database written by a newer
 // simgate: this build would misread it, and could corrupt it by writing.
@@ -55,6 +58,9 @@ var (
 	bktTransactions       = []byte("transactions")            // id -> Transaction
 	bktTxByKey            = []byte("tx_by_key")               // partner 0x00 channel 0x00 operation 0x00 partner tx id -> id
 	bktTxUnfinished       = []byte("tx_unfinished")           // CreatedAt, id -> "", Received transactions only
+	bktTxByPartner        = []byte("tx_by_partner")           // partner 0x00 channel 0x00 Seq, id -> "" (since schema 2)
+	bktHubs               = []byte("hubs")                    // id -> Hub (since schema 2)
+	bktHubsByPartner      = []byte("hubs_by_partner")         // partner 0x00 channel 0x00 CreatedAt, id -> "" (since schema 2)
 	bktDeliveries         = []byte("deliveries")              // id -> Delivery
 	bktDeliveriesDue      = []byte("deliveries_due")          // NextAt, id -> partner, Pending deliveries only
 	bktDeliveriesByTx     = []byte("deliveries_by_tx")        // tx id 0x00 CreatedAt, id -> ""
@@ -74,7 +80,8 @@ var buckets = [][]byte{
 	bktSubscriptions, bktSubsByICCID, bktSubsByIMSI, bktSubsByMSISDN, bktSubsByIMEI,
 	bktSessions,
 	bktPlans,
-	bktTransactions, bktTxByKey, bktTxUnfinished,
+	bktTransactions, bktTxByKey, bktTxUnfinished, bktTxByPartner,
+	bktHubs, bktHubsByPartner,
 	bktDeliveries, bktDeliveriesDue, bktDeliveriesByTx, bktDeliveriesByStatus,
 	bktSequences,
 	bktMeta,
@@ -83,43 +90,80 @@ var buckets = [][]byte{
 var keySchemaVersion = []byte("schema_version")
 
 // initSchema checks the schema version before touching anything, so a newer
-// database is refused unmodified, then creates the missing buckets and
-// stamps a new database with the current version. In a read-only
-// transaction (a DB opened ReadOnly) it only checks the version.
+// database is refused unmodified, then creates the missing buckets, runs
+// the migrations from an older version, and stamps the database with the
+// current version. In a read-only transaction (a DB opened ReadOnly) it
+// only checks the version: an older database must be opened writable once.
 func initSchema(btx *bbolt.Tx) error {
-	stored, err := checkSchemaVersion(btx)
-	if err != nil || !btx.Writable() {
+	version, err := checkSchemaVersion(btx)
+	if err != nil {
 		return err
+	}
+	if !btx.Writable() {
+		if version != 0 && version < SchemaVersion {
+			return fmt.Errorf("store: database schema %d is older than %d: open it with simgate serve or import once to migrate it", version, SchemaVersion)
+		}
+		return nil
 	}
 	for _, name := range buckets {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("store: create bucket %s: %w", name, err)
 		}
 	}
-	if stored {
+	if version == SchemaVersion {
 		return nil
+	}
+	if version != 0 { // 0: a new database, nothing to migrate
+		for v := version; v < SchemaVersion; v++ {
+			if err := migrations[v](btx); err != nil {
+				return fmt.Errorf("store: migrate schema %d to %d: %w", v, v+1, err)
+			}
+		}
 	}
 	return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, SchemaVersion))
 }
 
-// checkSchemaVersion refuses a version other than SchemaVersion; stored is
-// false when the database has none yet (it is new).
-func checkSchemaVersion(btx *bbolt.Tx) (stored bool, err error) {
+// migrations[v] brings a database at schema version v to v+1 inside the
+// opening transaction, after the buckets of this build exist.
+var migrations = map[uint64]func(btx *bbolt.Tx) error{
+	1: indexTransactionsByPartner,
+}
+
+// indexTransactionsByPartner fills tx_by_partner (new in schema 2) from
+// the transactions a schema 1 database holds.
+func indexTransactionsByPartner(btx *bbolt.Tx) error {
+	idx := btx.Bucket(bktTxByPartner)
+	return btx.Bucket(bktTransactions).ForEach(func(k, raw []byte) error {
+		var x core.Transaction
+		if err := json.Unmarshal(raw, &x); err != nil {
+			return fmt.Errorf("store: migrate transaction %q: %w", k, err)
+		}
+		return idx.Put([]byte(partnerTxKey(x)), []byte{})
+	})
+}
+
+// checkSchemaVersion answers the stored schema version, 0 when the
+// database has none yet (it is new), and refuses one this build cannot
+// read: newer than SchemaVersion, or older without a migration.
+func checkSchemaVersion(btx *bbolt.Tx) (version uint64, err error) {
 	var v []byte
 	if meta := btx.Bucket(bktMeta); meta != nil {
 		v = meta.Get(keySchemaVersion)
 	}
 	if v == nil {
-		return false, nil
+		return 0, nil
 	}
 	if len(v) != 8 {
-		return true, fmt.Errorf("store: malformed schema version %x", v)
+		return 0, fmt.Errorf("store: malformed schema version %x", v)
 	}
-	switch n := binary.BigEndian.Uint64(v); {
-	case n > SchemaVersion:
-		return true, fmt.Errorf("%w (database %d, supported %d): upgrade simgate", ErrNewerSchema, n, SchemaVersion)
-	case n < SchemaVersion:
-		return true, fmt.Errorf("store: no migration from schema version %d to %d", n, SchemaVersion)
+	n := binary.BigEndian.Uint64(v)
+	if n > SchemaVersion {
+		return n, fmt.Errorf("%w (database %d, supported %d): upgrade simgate", ErrNewerSchema, n, SchemaVersion)
 	}
-	return true, nil
+	for m := n; m < SchemaVersion; m++ {
+		if migrations[m] == nil {
+			return n, fmt.Errorf("store: no migration from schema version %d to %d", m, SchemaVersion)
+		}
+	}
+	return n, nil
 }

@@ -99,8 +99,10 @@ func (v *verifier) run() (err error) {
 	if err := v.ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := checkSchemaVersion(v.btx); err != nil {
+	if n, err := checkSchemaVersion(v.btx); err != nil {
 		v.problem("%v", err)
+	} else if n != 0 && n < SchemaVersion {
+		v.problem("schema version %d is older than %d: open the database with simgate serve once to migrate it", n, SchemaVersion)
 	} else if raw := v.btx.Bucket(bktMeta).Get(keySchemaVersion); raw == nil {
 		v.problem("no schema version: not a simgate database, or never opened by simgate serve")
 	} else {
@@ -123,7 +125,7 @@ func (v *verifier) run() (err error) {
 	v.t = &tx{btx: v.btx}
 	for _, check := range []func() error{
 		v.partners, v.accounts, v.products, v.sims, v.numbers, v.sqs,
-		v.subscriptions, v.transactions, v.deliveries,
+		v.subscriptions, v.transactions, v.deliveries, v.hubs,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -255,6 +257,16 @@ func afterTime(k []byte) []string {
 		return nil
 	}
 	return []string{string(k[timeLen:])}
+}
+
+// afterSepTime: the primary keys of composite keys ending in a timeKey
+// (or a sequence number) then the key.
+func afterSepTime(k []byte) []string {
+	var out []string
+	for _, s := range afterSep(k) {
+		out = append(out, afterTime([]byte(s))...)
+	}
+	return out
 }
 
 // afterSep: the primary keys of composite keys ending in one: whatever
@@ -393,7 +405,14 @@ func (v *verifier) transactions() error {
 		[]link[core.Transaction]{{bucket: bktTxUnfinished, keys: func(x core.Transaction) []string {
 			_, u := txKeys(x)
 			return one(u)
-		}, pks: afterTime}}, nil)
+		}, pks: afterTime}, {bucket: bktTxByPartner, keys: func(x core.Transaction) []string {
+			return one(partnerTxKey(x))
+		}, pks: afterSepTime}}, nil)
+}
+
+func (v *verifier) hubs() error {
+	return records(v, bktHubs, func(h core.Hub) string { return h.ID }, nil,
+		[]link[core.Hub]{{bucket: bktHubsByPartner, keys: func(h core.Hub) []string { return one(hubKey(h)) }, pks: afterSepTime}}, nil)
 }
 
 func (v *verifier) deliveries() error {
@@ -402,13 +421,6 @@ func (v *verifier) deliveries() error {
 			due, byTx, byStatus := deliveryKeys(d)
 			return one([]string{due, byTx, byStatus}[i])
 		}
-	}
-	afterSepTime := func(k []byte) []string {
-		var out []string
-		for _, s := range afterSep(k) {
-			out = append(out, afterTime([]byte(s))...)
-		}
-		return out
 	}
 	return records(v, bktDeliveries, func(d core.Delivery) string { return d.ID }, nil,
 		[]link[core.Delivery]{

@@ -1,0 +1,140 @@
+package store_test
+
+import (
+	"context"
+	"encoding/binary"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
+
+	"simgate/core"
+	"simgate/store"
+)
+
+func ids(xs []core.Transaction) []string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, x.ID)
+	}
+	return out
+}
+
+func listOf(t *testing.T, db *store.DB, partner core.PartnerID, channel core.Channel, max int) []core.Transaction {
+	t.Helper()
+	var out []core.Transaction
+	view(t, db, func(tx core.Tx) error {
+		return tx.TransactionsOf(partner, channel, func(x core.Transaction) (bool, error) {
+			out = append(out, x)
+			return max <= 0 || len(out) < max, nil
+		})
+	})
+	return out
+}
+
+func TestTransactionsOfListsInSubmissionOrderPerPartnerAndChannel(t *testing.T) {
+	db := openDB(t)
+	mk := func(id string, seq uint64, partner core.PartnerID, ch core.Channel) core.Transaction {
+		x := transaction(id, "m-"+id, core.TxReceived, sec(int(seq)))
+		x.Seq, x.Partner, x.Channel = seq, partner, ch
+		return x
+	}
+	// Seq, not the id or the time, orders them; 0x00 in a partner id
+	// must not leak another partner's transactions.
+	update(t, db, func(tx core.Tx) error {
+		return putAll(tx.PutTransaction,
+			mk("c", 3, "demo-rsp", core.ChannelTMF), mk("a", 10, "demo-rsp", core.ChannelTMF),
+			mk("b", 2, "demo-rsp", core.ChannelTMF), mk("m", 1, "demo-rsp", core.ChannelMVNX),
+			mk("o", 4, "other", core.ChannelTMF), mk("z", 5, "demo-rsp\x00tmf", core.ChannelTMF))
+	})
+	assert.Equal(t, []string{"b", "c", "a"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 0)))
+	assert.Equal(t, []string{"b", "c"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 2)), "fn stops the walk")
+	assert.Equal(t, []string{"m"}, ids(listOf(t, db, "demo-rsp", core.ChannelMVNX, 0)))
+	assert.Equal(t, []string{"o"}, ids(listOf(t, db, "other", core.ChannelTMF, 0)))
+	assert.Empty(t, listOf(t, db, "nobody", core.ChannelTMF, 0))
+
+	// Updating a transaction keeps one entry; status changes do not move it.
+	update(t, db, func(tx core.Tx) error {
+		x, _, err := tx.Transaction("c")
+		require.NoError(t, err)
+		x.Status = core.TxSucceeded
+		return tx.PutTransaction(x)
+	})
+	got := listOf(t, db, "demo-rsp", core.ChannelTMF, 0)
+	assert.Equal(t, []string{"b", "c", "a"}, ids(got))
+	assert.Equal(t, core.TxSucceeded, got[1].Status)
+	assert.Equal(t, 6, entries(t, db, "tx_by_partner"))
+
+	rep, err := db.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+}
+
+func TestHubs(t *testing.T) {
+	db := openDB(t)
+	h1 := core.Hub{ID: "h1", Partner: "demo-rsp", Channel: core.ChannelTMF, Callback: "https://a.example/cb", CreatedAt: sec(2)}
+	h2 := core.Hub{ID: "h2", Partner: "demo-rsp", Channel: core.ChannelTMF, Callback: "https://b.example/cb", Query: "eventType=ProductOrderCreateEvent", CreatedAt: sec(1)}
+	h3 := core.Hub{ID: "h3", Partner: "other", Channel: core.ChannelTMF, Callback: "https://c.example/cb", CreatedAt: sec(1)}
+	update(t, db, func(tx core.Tx) error { return putAll(tx.PutHub, h1, h2, h3) })
+	view(t, db, func(tx core.Tx) error {
+		hs, err := tx.HubsOf("demo-rsp", core.ChannelTMF)
+		require.NoError(t, err)
+		assert.Equal(t, []core.Hub{h2, h1}, hs, "oldest first")
+		got, ok, err := tx.Hub("h3")
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, h3, got)
+		hs, err = tx.HubsOf("demo-rsp", core.ChannelMVNX)
+		assert.Empty(t, hs)
+		return err
+	})
+	update(t, db, func(tx core.Tx) error {
+		require.NoError(t, tx.DeleteHub("h2"))
+		return tx.DeleteHub("absent")
+	})
+	view(t, db, func(tx core.Tx) error {
+		hs, err := tx.HubsOf("demo-rsp", core.ChannelTMF)
+		require.NoError(t, err)
+		assert.Equal(t, []core.Hub{h1}, hs)
+		_, ok, err := tx.Hub("h2")
+		assert.False(t, ok)
+		return err
+	})
+	assert.Equal(t, 2, entries(t, db, "hubs_by_partner"))
+	rep, err := db.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+}
+
+// A schema 1 database (before tx_by_partner and hubs) is migrated when it
+// is opened: the buckets appear and its transactions are listed.
+func TestOpenMigratesSchema1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "simgate.db")
+	db, err := store.Open(path, store.Options{})
+	require.NoError(t, err)
+	x := transaction("tx-1", "m-1", core.TxSucceeded, t0)
+	x.Seq, x.Channel = 7, core.ChannelTMF
+	update(t, db, func(tx core.Tx) error { return tx.PutTransaction(x) })
+	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
+		for _, b := range []string{"tx_by_partner", "hubs", "hubs_by_partner"} {
+			require.NoError(t, btx.DeleteBucket([]byte(b)))
+		}
+		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 1))
+	}))
+	require.NoError(t, db.Close())
+
+	// Read-only opening refuses it rather than misreading it.
+	_, err = store.Open(path, store.Options{ReadOnly: true})
+	assert.ErrorContains(t, err, "database schema 1 is older than 2")
+
+	db, err = store.Open(path, store.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	assert.Equal(t, []string{"tx-1"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 0)))
+	rep, err := db.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+	assert.Equal(t, uint64(2), rep.SchemaVersion)
+}
