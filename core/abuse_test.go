@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -319,4 +321,36 @@ func TestPartnerByAPIKey(t *testing.T) {
 		_, err := e.svc.PartnerByAPIKey(ctx, key)
 		assert.Equal(t, core.ReasonLoginFailed, core.ReasonOf(err), "%q", key)
 	}
+}
+
+// Wrong API keys and login tokens name no account, so they count against
+// the client address alone: past its limit (20) the address is refused
+// before any lookup, whatever it sends, and other addresses are not.
+func TestSecretGuessesThrottledPerAddress(t *testing.T) {
+	e := newAbuseEnv(t, core.Config{})
+	ctx := from("192.0.2.1")
+	for i := 0; i < 10; i++ {
+		_, err := e.svc.PartnerByAPIKey(ctx, "guess-"+strconv.Itoa(i))
+		require.Equal(t, core.ReasonLoginFailed, core.ReasonOf(err), "API key guess %d", i+1)
+		_, err = e.svc.Authenticate(ctx, strings.Repeat("0", 63)+strconv.Itoa(i))
+		require.Equal(t, core.ReasonTokenInvalid, core.ReasonOf(err), "token guess %d", i+1)
+	}
+	_, err := e.svc.PartnerByAPIKey(ctx, "demo-wholesale-key")
+	requireRateLimited(t, err, time.Second)
+	_, err = e.svc.Authenticate(ctx, strings.Repeat("a", 64))
+	requireRateLimited(t, err, time.Second)
+
+	p, err := e.svc.PartnerByAPIKey(from("198.51.100.7"), "demo-wholesale-key")
+	require.NoError(t, err, "another address is not affected")
+	assert.Equal(t, core.PartnerID("demo-wholesale"), p.ID)
+
+	// A valid key does not clear the address's count; the refusal ends with
+	// its period, and the next failure doubles it.
+	e.clock.Advance(time.Second)
+	p, err = e.svc.PartnerByAPIKey(ctx, "demo-wholesale-key")
+	require.NoError(t, err)
+	_, err = e.svc.PartnerByAPIKey(ctx, "wrong")
+	require.Equal(t, core.ReasonLoginFailed, core.ReasonOf(err))
+	_, err = e.svc.PartnerByAPIKey(ctx, "demo-wholesale-key")
+	requireRateLimited(t, err, 2*time.Second)
 }

@@ -356,6 +356,10 @@ func (s *Service) LatestTransaction(ctx context.Context, caller PartnerID, chann
 
 // PartnerByAPIKey authenticates an API key (stored as its SHA-256).
 func (s *Service) PartnerByAPIKey(ctx context.Context, key string) (Partner, error) {
+	addr := addrKey(ClientIP(ctx))
+	if err := s.guessesRefused(addr, "authorization"); err != nil {
+		return Partner{}, err
+	}
 	var p Partner
 	var ok bool
 	if key != "" {
@@ -377,6 +381,7 @@ func (s *Service) PartnerByAPIKey(ctx context.Context, key string) (Partner, err
 		ok = ok && match == 1
 	}
 	if !ok {
+		s.logins.failedAddr(addr, s.clock.Now())
 		return Partner{}, Errorf(KindUnauthorized, ReasonLoginFailed, "authorization", "invalid API key")
 	}
 	return p, nil

@@ -166,7 +166,12 @@ func ValidTokenFormat(t string) bool {
 
 // Authenticate resolves a login token to its partner.
 func (s *Service) Authenticate(ctx context.Context, token string) (PartnerID, error) {
+	addr := addrKey(ClientIP(ctx))
+	if err := s.guessesRefused(addr, "loginToken"); err != nil {
+		return "", err
+	}
 	if !ValidTokenFormat(token) {
+		s.logins.failedAddr(addr, s.clock.Now())
 		return "", Errorf(KindUnauthorized, ReasonTokenInvalid, "loginToken", "login token must be valid for the end user")
 	}
 	hash := HashSecret(token)
@@ -183,12 +188,27 @@ func (s *Service) Authenticate(ctx context.Context, token string) (PartnerID, er
 	// The lookup is by hash, so its timing tells nothing of the token; the
 	// comparison guards against a store that answered a near match.
 	if !ok || subtle.ConstantTimeCompare([]byte(sess.TokenHash), []byte(hash)) != 1 {
+		s.logins.failedAddr(addr, s.clock.Now())
 		return "", Errorf(KindUnauthorized, ReasonTokenInvalid, "loginToken", "login token must be valid for the end user")
 	}
 	if !s.clock.Now().Before(sess.ExpiresAt) {
 		return "", Errorf(KindUnauthorized, ReasonTokenExpired, "loginToken", "the token has expired")
 	}
 	return sess.Partner, nil
+}
+
+// guessesRefused answers RATE_LIMITED while the client address has failed
+// too many checks of secrets (passwords, API keys, login tokens): these are
+// long random values, so a stream of wrong ones is a scan, and refusing it
+// before the lookup keeps it from costing the store.
+func (s *Service) guessesRefused(addr, field string) error {
+	wait := s.logins.wait("", addr, s.clock.Now())
+	if wait <= 0 {
+		return nil
+	}
+	e := Errorf(KindRateLimited, ReasonRateLimited, field, "too many failed authentications from this address")
+	e.RetryAfter = wait
+	return e
 }
 
 // Activate runs an activation command in one store transaction.

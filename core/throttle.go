@@ -160,6 +160,17 @@ func (t *throttle) sweep(m map[string]*strikes, now time.Time) {
 	evictOldest(m, t.max, func(s *strikes) time.Time { return s.last })
 }
 
+// failedAddr counts a failed check of a secret that names no account (an
+// API key, a login token) against the client address alone.
+func (t *throttle) failedAddr(addr string, now time.Time) {
+	if t.cfg.Disabled || addr == "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.strike(t.addrs, addr, t.cfg.MaxPerAddress, now)
+}
+
 // succeeded clears the username's count.
 func (t *throttle) succeeded(user string) {
 	if t.cfg.Disabled {
