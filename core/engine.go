@@ -21,6 +21,10 @@ type EngineConfig struct {
 	Retry func(attempts int, retryAfter time.Duration) (time.Duration, bool)
 	// Observer is told of executions and delivery attempts (metrics); optional.
 	Observer EngineObserver
+	// SessionRetention is how long an expired login session is kept (its
+	// token still reads as expired, not unknown) before it is deleted;
+	// 0 keeps expired sessions for ever.
+	SessionRetention time.Duration
 }
 
 // Engine runs asynchronous transactions: Submit stores them durably before
@@ -42,6 +46,8 @@ type Engine struct {
 	failures  map[string]int // consecutive internal failures of a transaction's current item
 	sending   map[string]bool
 	perPart   map[PartnerID]int
+
+	nextSessionSweep time.Time
 }
 
 // NewEngine builds an engine; register the front ends' renderers, then Run.
@@ -165,6 +171,7 @@ func (e *Engine) Run(ctx context.Context) {
 		defer wg.Done()
 		e.loop(ctx, e.wakeExec, func(ctx context.Context, wg *sync.WaitGroup) {
 			e.releaseAged(ctx)
+			e.sweepSessions(ctx)
 			e.executeDue(ctx, wg)
 		}, &wg)
 	}()

@@ -67,6 +67,11 @@ type Tx interface {
 
 	Session(tokenHash string) (Session, bool, error)
 	PutSession(s Session) error
+	// DeleteSession removes a session; deleting an absent one is not an error.
+	DeleteSession(tokenHash string) error
+	// ExpiredSessions answers up to limit sessions whose ExpiresAt is at or
+	// before until, earliest first.
+	ExpiredSessions(until time.Time, limit int) ([]Session, error)
 
 	// NextSeq answers the next value (from 1) of a named durable sequence.
 	NextSeq(name string) (uint64, error)

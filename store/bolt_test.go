@@ -88,7 +88,7 @@ func TestOpenCreatesEveryBucketAndStampsVersion(t *testing.T) {
 		"service_types", "products", "products_by_owner", "sims", "sims_by_iccid", "sims_by_simnumber",
 		"sims_by_imsi", "sims_by_eid", "numbers", "numbers_by_reservation", "numbers_available", "sqs",
 		"sqs_by_identifier", "subscriptions", "subscriptions_by_iccid", "subscriptions_by_imsi",
-		"subscriptions_by_msisdn", "subscriptions_by_imei", "sessions", "plans", "transactions", "tx_by_key",
+		"subscriptions_by_msisdn", "subscriptions_by_imei", "sessions", "sessions_by_expiry", "plans", "transactions", "tx_by_key",
 		"tx_unfinished", "tx_by_partner", "hubs", "hubs_by_partner", "deliveries", "deliveries_due", "deliveries_by_tx", "deliveries_by_status",
 		"sequences", "meta",
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 
 	"go.etcd.io/bbolt"
-
-	"simgate/core"
 )
 
 // SchemaVersion is the layout of buckets, keys and values this build reads
@@ -54,6 +52,7 @@ var (
 	bktSubsByMSISDN       = []byte("subscriptions_by_msisdn") // MSISDN -> subscription id
 	bktSubsByIMEI         = []byte("subscriptions_by_imei")   // IMEI -> subscription id
 	bktSessions           = []byte("sessions")                // token SHA-256 hex -> Session
+	bktSessionsByExpiry   = []byte("sessions_by_expiry")      // ExpiresAt, token hash -> "" (since schema 2)
 	bktPlans              = []byte("plans")                   // code -> Plan
 	bktTransactions       = []byte("transactions")            // id -> Transaction
 	bktTxByKey            = []byte("tx_by_key")               // partner 0x00 channel 0x00 operation 0x00 partner tx id -> id
@@ -78,7 +77,7 @@ var buckets = [][]byte{
 	bktNumbers, bktNumbersByResv, bktNumbersAvailable, bktNumbersAging,
 	bktSQs, bktSQsByIdentifier,
 	bktSubscriptions, bktSubsByICCID, bktSubsByIMSI, bktSubsByMSISDN, bktSubsByIMEI,
-	bktSessions,
+	bktSessions, bktSessionsByExpiry,
 	bktPlans,
 	bktTransactions, bktTxByKey, bktTxUnfinished, bktTxByPartner,
 	bktHubs, bktHubsByPartner,
@@ -126,19 +125,23 @@ func initSchema(btx *bbolt.Tx) error {
 // migrations[v] brings a database at schema version v to v+1 inside the
 // opening transaction, after the buckets of this build exist.
 var migrations = map[uint64]func(btx *bbolt.Tx) error{
-	1: indexTransactionsByPartner,
+	1: func(btx *bbolt.Tx) error {
+		if err := reindex(btx, bktTransactions, bktTxByPartner, partnerTxKey); err != nil {
+			return err
+		}
+		return reindex(btx, bktSessions, bktSessionsByExpiry, expiryKey)
+	},
 }
 
-// indexTransactionsByPartner fills tx_by_partner (new in schema 2) from
-// the transactions a schema 1 database holds.
-func indexTransactionsByPartner(btx *bbolt.Tx) error {
-	idx := btx.Bucket(bktTxByPartner)
-	return btx.Bucket(bktTransactions).ForEach(func(k, raw []byte) error {
-		var x core.Transaction
-		if err := json.Unmarshal(raw, &x); err != nil {
-			return fmt.Errorf("store: migrate transaction %q: %w", k, err)
+// reindex fills a new 1:N index from the records of its primary bucket.
+func reindex[T any](btx *bbolt.Tx, primary, index []byte, key func(T) string) error {
+	idx := btx.Bucket(index)
+	return btx.Bucket(primary).ForEach(func(k, raw []byte) error {
+		var r T
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("store: migrate %s %q: %w", primary, k, err)
 		}
-		return idx.Put([]byte(partnerTxKey(x)), []byte{})
+		return idx.Put([]byte(key(r)), []byte{})
 	})
 }
 

@@ -108,7 +108,8 @@ func TestHubs(t *testing.T) {
 	assert.True(t, rep.OK(), rep.Details)
 }
 
-// A schema 1 database (before tx_by_partner and hubs) is migrated when it
+// A schema 1 database (before tx_by_partner, hubs and the session expiry
+// index) is migrated when it
 // is opened: the buckets appear and its transactions are listed.
 func TestOpenMigratesSchema1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "simgate.db")
@@ -116,9 +117,13 @@ func TestOpenMigratesSchema1(t *testing.T) {
 	require.NoError(t, err)
 	x := transaction("tx-1", "m-1", core.TxSucceeded, t0)
 	x.Seq, x.Channel = 7, core.ChannelTMF
-	update(t, db, func(tx core.Tx) error { return tx.PutTransaction(x) })
+	s := core.Session{TokenHash: "h1", Partner: "demo-rsp", CreatedAt: t0, ExpiresAt: sec(60)}
+	update(t, db, func(tx core.Tx) error {
+		require.NoError(t, tx.PutSession(s))
+		return tx.PutTransaction(x)
+	})
 	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
-		for _, b := range []string{"tx_by_partner", "hubs", "hubs_by_partner"} {
+		for _, b := range []string{"tx_by_partner", "hubs", "hubs_by_partner", "sessions_by_expiry"} {
 			require.NoError(t, btx.DeleteBucket([]byte(b)))
 		}
 		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 1))
@@ -133,8 +138,52 @@ func TestOpenMigratesSchema1(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	assert.Equal(t, []string{"tx-1"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 0)))
+	view(t, db, func(tx core.Tx) error {
+		got, err := tx.ExpiredSessions(sec(60), 0)
+		assert.Equal(t, []core.Session{s}, got)
+		return err
+	})
 	rep, err := db.Verify(context.Background())
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), rep.Details)
 	assert.Equal(t, uint64(2), rep.SchemaVersion)
+}
+
+func TestSessionsByExpiry(t *testing.T) {
+	db := openDB(t)
+	mk := func(hash string, expires int) core.Session {
+		return core.Session{TokenHash: hash, Partner: "demo-rsp", CreatedAt: t0, ExpiresAt: sec(expires)}
+	}
+	update(t, db, func(tx core.Tx) error { return putAll(tx.PutSession, mk("c", 30), mk("a", 10), mk("b", 20)) })
+	expired := func(until, limit int) []string {
+		var out []string
+		view(t, db, func(tx core.Tx) error {
+			ss, err := tx.ExpiredSessions(sec(until), limit)
+			for _, s := range ss {
+				out = append(out, s.TokenHash)
+			}
+			return err
+		})
+		return out
+	}
+	assert.Equal(t, []string{"a", "b"}, expired(20, 0), "at or before until, earliest first")
+	assert.Equal(t, []string{"a"}, expired(30, 1))
+	assert.Empty(t, expired(9, 0))
+
+	// Renewing a session moves its entry; deleting one removes both.
+	update(t, db, func(tx core.Tx) error {
+		require.NoError(t, tx.PutSession(mk("a", 40)))
+		require.NoError(t, tx.DeleteSession("b"))
+		return tx.DeleteSession("absent")
+	})
+	assert.Equal(t, []string{"c", "a"}, expired(40, 0))
+	view(t, db, func(tx core.Tx) error {
+		_, ok, err := tx.Session("b")
+		assert.False(t, ok)
+		return err
+	})
+	assert.Equal(t, 2, entries(t, db, "sessions_by_expiry"))
+	rep, err := db.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
 }

@@ -575,8 +575,53 @@ func (t *tx) Session(tokenHash string) (s core.Session, ok bool, err error) {
 	return s, ok, err
 }
 
+func expiryKey(s core.Session) string { return timeKey(s.ExpiresAt) + s.TokenHash }
+
 func (t *tx) PutSession(s core.Session) error {
-	return t.store(bktSessions, s.TokenHash, s)
+	old, found, err := t.Session(s.TokenHash)
+	if err != nil {
+		return err
+	}
+	oldKey := ""
+	if found {
+		oldKey = expiryKey(old)
+	}
+	if err := t.store(bktSessions, s.TokenHash, s); err != nil {
+		return err
+	}
+	return t.link(bktSessionsByExpiry, oldKey, expiryKey(s))
+}
+
+func (t *tx) DeleteSession(tokenHash string) error {
+	old, found, err := t.Session(tokenHash)
+	if err != nil || !found {
+		return err
+	}
+	if err := t.del(bktSessions, tokenHash); err != nil {
+		return err
+	}
+	return t.link(bktSessionsByExpiry, expiryKey(old), "")
+}
+
+// ExpiredSessions reads the expiry index from its front and stops at the
+// first session still valid at until.
+func (t *tx) ExpiredSessions(until time.Time, limit int) ([]core.Session, error) {
+	var out []core.Session
+	end := timeKey(until)
+	err := t.scan(bktSessionsByExpiry, "", func(k, _ []byte) (bool, error) {
+		if len(k) <= timeLen {
+			return false, malformed(bktSessionsByExpiry, k)
+		}
+		if string(k[:timeLen]) > end || (limit > 0 && len(out) >= limit) {
+			return false, nil
+		}
+		s, ok, err := t.Session(string(k[timeLen:]))
+		if ok {
+			out = append(out, s)
+		}
+		return err == nil, err
+	})
+	return out, err
 }
 
 // NextSeq keeps sequences in the overlay like any write, rather than using

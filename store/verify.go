@@ -125,7 +125,7 @@ func (v *verifier) run() (err error) {
 	v.t = &tx{btx: v.btx}
 	for _, check := range []func() error{
 		v.partners, v.accounts, v.products, v.sims, v.numbers, v.sqs,
-		v.subscriptions, v.transactions, v.deliveries, v.hubs,
+		v.subscriptions, v.sessions, v.transactions, v.deliveries, v.hubs,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -408,6 +408,11 @@ func (v *verifier) transactions() error {
 		}, pks: afterTime}, {bucket: bktTxByPartner, keys: func(x core.Transaction) []string {
 			return one(partnerTxKey(x))
 		}, pks: afterSepTime}}, nil)
+}
+
+func (v *verifier) sessions() error {
+	return records(v, bktSessions, func(s core.Session) string { return s.TokenHash }, nil,
+		[]link[core.Session]{{bucket: bktSessionsByExpiry, keys: func(s core.Session) []string { return one(expiryKey(s)) }, pks: afterTime}}, nil)
 }
 
 func (v *verifier) hubs() error {

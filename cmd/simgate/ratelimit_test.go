@@ -236,3 +236,25 @@ func TestRateLimitFlags(t *testing.T) {
 		assert.Error(t, err, "%v", args)
 	}
 }
+
+func TestSessionRetentionFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, 30 * 24 * time.Hour},
+		{[]string{"--demo"}, 0}, // the sandbox's expired sample token stays
+		{[]string{"--demo", "--session-retention", "48h"}, 48 * time.Hour},
+		{[]string{"--session-retention", "keep"}, 0},
+	} {
+		cfg, err := serveFlags(c.args, io.Discard)
+		require.NoError(t, err, "%v", c.args)
+		got, err := cfg.retention()
+		require.NoError(t, err)
+		assert.Equal(t, c.want, got, "%v", c.args)
+	}
+	for _, bad := range []string{"0", "-1h", "forever", ""} {
+		_, err := serveFlags([]string{"--session-retention", bad}, io.Discard)
+		assert.ErrorContains(t, err, "--session-retention", bad)
+	}
+}

@@ -35,6 +35,7 @@ type serveConfig struct {
 	metrics                      *metrics.Metrics // nil: newServer makes its own
 	addr, adminAddr, db, baseURL string
 	demo                         bool
+	sessionRetention             string
 	callbackTimeout              time.Duration
 	retrySchedule                string
 	allowPrivate                 string
@@ -61,6 +62,7 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&cfg.demo, "demo", false, "load the sandbox inventory into an empty database")
 	fs.StringVar(&cfg.baseURL, "base-url", envOr("SIMGATE_BASE_URL", ""), "public base URL for the served WSDLs (SIMGATE_BASE_URL; default: from the request's Host)")
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", 365*24*time.Hour, "lifetime of SOAP login tokens")
+	fs.StringVar(&cfg.sessionRetention, "session-retention", "auto", "how long an expired login session is kept before it is deleted: a duration, keep, or auto (720h; keep with --demo, whose expired sample token must stay)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr("SIMGATE_LOG_FORMAT", "text"), "log format: text or json (SIMGATE_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("SIMGATE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (SIMGATE_LOG_LEVEL)")
@@ -91,7 +93,28 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	default:
 		return cfg, usageError{fmt.Errorf("--allow-private-callbacks must be true, false or auto")}
 	}
+	if _, err := cfg.retention(); err != nil {
+		return cfg, usageError{err}
+	}
 	return cfg, nil
+}
+
+// retention answers how long expired sessions are kept; 0 is for ever.
+func (cfg serveConfig) retention() (time.Duration, error) {
+	switch cfg.sessionRetention {
+	case "keep":
+		return 0, nil
+	case "auto":
+		if cfg.demo {
+			return 0, nil
+		}
+		return 30 * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(cfg.sessionRetention)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--session-retention %q: want a positive duration, keep or auto", cfg.sessionRetention)
+	}
+	return d, nil
 }
 
 // privateCallbacks says whether notifications may go to loopback and
@@ -140,11 +163,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	allowPrivate := cfg.privateCallbacks()
 	sender := callback.New(callback.Options{Timeout: cfg.callbackTimeout, AllowPrivate: allowPrivate})
 	defer sender.CloseIdleConnections()
+	retention, _ := cfg.retention() // checked by serveFlags
 	eng := core.NewEngine(svc, sender, log, core.EngineConfig{
 		Workers:          cfg.workers,
 		PerPartner:       cfg.perPartner,
 		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
 		Observer:         cfg.metrics,
+		SessionRetention: retention,
 		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
 			return schedule.Next(attempts, retryAfter, nil)
 		},
