@@ -90,6 +90,10 @@ type Submission struct {
 	// Ack renders the acknowledgement once the transaction has its id. It
 	// runs inside the store transaction: no side effects.
 	Ack func(t Transaction) (status int, body []byte, err error)
+	// Notify, optional, renders notifications of the stored transaction
+	// (a TMF622 create event) that are put in the outbox in the same
+	// commit. It runs inside the store transaction: no side effects.
+	Notify func(tx Tx, t Transaction) ([]Notification, error)
 }
 
 // Submit stores s and its acknowledgement in one durable commit. A
@@ -138,13 +142,26 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 		if t.AckStatus, t.Ack, err = s.Ack(t); err != nil {
 			return err
 		}
-		return tx.PutTransaction(t)
+		if err := tx.PutTransaction(t); err != nil {
+			return err
+		}
+		if s.Notify == nil {
+			return nil
+		}
+		notes, err := s.Notify(tx, t)
+		if err != nil {
+			return err
+		}
+		return putNotifications(tx, t, "submit", notes, now)
 	})
 	if err != nil {
 		return Transaction{}, false, AsError(err)
 	}
 	if !replayed {
 		wake(e.wakeExec)
+		if s.Notify != nil {
+			wake(e.wakeSend)
+		}
 	}
 	return t, replayed, nil
 }
@@ -332,7 +349,12 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 			}
 			t.Results = append(t.Results, res)
 			if r != nil {
-				notes, err := r.Render(t, item, now)
+				var notes []Notification
+				if tr, ok := r.(TxRenderer); ok {
+					notes, err = tr.RenderTx(tx, t, item, now)
+				} else {
+					notes, err = r.Render(t, item, now)
+				}
 				if err != nil && failed == nil {
 					return err
 				}
