@@ -43,16 +43,16 @@ func Describe(d *openapi.Doc) {
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathOrders, OperationID: "listProductOrder", Tags: tags, Security: sec,
-		Summary: "List the partner's product orders, oldest first",
+		Summary: "List the partner's product orders, oldest first", Description: "Every attribute, or with fields= id, href and those named.",
 		Params: append([]openapi.Param{fields,
 			{Name: "id", In: "query"}, {Name: "state", In: "query", Schema: map[string]any{"type": "string", "enum": anyOf(orderStates)}},
 			{Name: "orderDate", In: "query", Description: "Exact orderDate, as answered."}, {Name: "externalId", In: "query"}}, paging...),
-		Responses: append([]openapi.Response{{Status: http.StatusOK, Description: "The page of orders.", Body: []ProductOrder(nil), Headers: counts}}, errs(common...)...),
+		Responses: append([]openapi.Response{{Status: http.StatusOK, Description: "The page of orders.", Body: []ProductOrderProjection(nil), Headers: counts}}, errs(common...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathOrder, OperationID: "retrieveProductOrder", Tags: tags, Security: sec,
 		Summary: "Read a product order", Params: []openapi.Param{idParam, fields},
-		Responses: append([]openapi.Response{{Status: http.StatusOK, Body: ProductOrder{}}}, errs(with(http.StatusNotFound)...)...),
+		Responses: append([]openapi.Response{{Status: http.StatusOK, Description: "Every attribute, or with fields= id, href and those named.", Body: ProductOrderProjection{}}}, errs(with(http.StatusNotFound)...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodPatch, Path: PathOrder, OperationID: "patchProductOrder", Tags: tags, Security: sec,
@@ -83,12 +83,12 @@ func Describe(d *openapi.Doc) {
 		Method: http.MethodGet, Path: PathCancels, OperationID: "listCancelProductOrder", Tags: tags, Security: sec,
 		Summary:   "List the partner's order cancellations",
 		Params:    append([]openapi.Param{fields, {Name: "id", In: "query"}}, paging...),
-		Responses: append([]openapi.Response{{Status: http.StatusOK, Body: []CancelProductOrder(nil), Headers: counts}}, errs(common...)...),
+		Responses: append([]openapi.Response{{Status: http.StatusOK, Body: []CancelProductOrderProjection(nil), Headers: counts}}, errs(common...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathCancel, OperationID: "retrieveCancelProductOrder", Tags: tags, Security: sec,
 		Summary: "Read an order cancellation", Params: []openapi.Param{idParam, fields},
-		Responses: append([]openapi.Response{{Status: http.StatusOK, Body: CancelProductOrder{}}}, errs(with(http.StatusNotFound)...)...),
+		Responses: append([]openapi.Response{{Status: http.StatusOK, Body: CancelProductOrderProjection{}}}, errs(with(http.StatusNotFound)...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodPost, Path: PathHubs, OperationID: "registerListener", Tags: tags, Security: sec,

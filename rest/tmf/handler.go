@@ -94,6 +94,35 @@ func (h *Handler) Register(e *echo.Echo) {
 	g.DELETE(rel(PathHub), h.unregisterHub)
 }
 
+// routes are the methods of each path, for 405 answers (the group's
+// catch-all answers every unknown method as not found).
+var routes = []struct{ path, methods string }{
+	{PathOrders, "GET, POST"}, {PathOrder, "GET, PATCH, DELETE"}, {PathCancels, "GET, POST"},
+	{PathCancel, "GET"}, {PathHubs, "POST"}, {PathHub, "DELETE"},
+}
+
+// allowed answers the methods of the route path matches, or "".
+func allowed(path string) string {
+	segs := strings.Split(path, "/")
+	for _, r := range routes {
+		want := strings.Split(r.path, "/")
+		if len(want) != len(segs) {
+			continue
+		}
+		match := true
+		for i, w := range want {
+			if !strings.HasPrefix(w, ":") && w != segs[i] || strings.HasPrefix(w, ":") && segs[i] == "" {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r.methods
+		}
+	}
+	return ""
+}
+
 const partnerKey = "tmf.partner"
 
 // authenticate checks the API key and spends one request of the partner's
@@ -122,6 +151,10 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if errors.As(err, &he) {
 			switch he.Code {
 			case http.StatusNotFound:
+				if allow := allowed(req.URL.Path); allow != "" {
+					c.Response().Header().Set(echo.HeaderAllow, allow)
+					return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", req.Method, allow))
+				}
 				return h.fail(c, core.Errorf(core.KindNotFound, core.ReasonUnknownOp, "", "no such resource"))
 			case http.StatusMethodNotAllowed:
 				return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMethodNotAllowed, "", "%s is not allowed on %s", req.Method, req.URL.Path))

@@ -244,3 +244,39 @@ type EventPayload struct {
 	ProductOrder       *ProductOrder       `json:"productOrder,omitempty"`
 	CancelProductOrder *CancelProductOrder `json:"cancelProductOrder,omitempty"`
 }
+
+// ProductOrderProjection describes an order answered with fields=: id
+// and href always, the other attributes of ProductOrder as asked.
+type ProductOrderProjection struct {
+	ID                      string         `json:"id"`
+	Href                    string         `json:"href"`
+	CancellationDate        string         `json:"cancellationDate,omitempty"`
+	CancellationReason      string         `json:"cancellationReason,omitempty"`
+	Category                string         `json:"category,omitempty"`
+	CompletionDate          string         `json:"completionDate,omitempty"`
+	Description             string         `json:"description,omitempty"`
+	ExternalID              string         `json:"externalId,omitempty"`
+	NotificationContact     string         `json:"notificationContact,omitempty"`
+	OrderDate               string         `json:"orderDate,omitempty"`
+	Priority                string         `json:"priority,omitempty"`
+	RequestedCompletionDate string         `json:"requestedCompletionDate,omitempty"`
+	RequestedStartDate      string         `json:"requestedStartDate,omitempty"`
+	Note                    []Note         `json:"note,omitempty"`
+	ProductOrderItem        []Item         `json:"productOrderItem,omitempty"`
+	RelatedParty            []RelatedParty `json:"relatedParty,omitempty"`
+	State                   string         `json:"state,omitempty" enum:"acknowledged,inProgress,completed,failed,partial,cancelled"`
+	Ext
+}
+
+// CancelProductOrderProjection describes a cancellation answered with
+// fields=.
+type CancelProductOrderProjection struct {
+	ID                        string `json:"id"`
+	Href                      string `json:"href"`
+	CancellationReason        string `json:"cancellationReason,omitempty"`
+	EffectiveCancellationDate string `json:"effectiveCancellationDate,omitempty"`
+	RequestedCancellationDate string `json:"requestedCancellationDate,omitempty"`
+	ProductOrder              *Ref   `json:"productOrder,omitempty"`
+	State                     string `json:"state,omitempty" enum:"acknowledged,terminatedWithError,inProgress,done"`
+	Ext
+}
