@@ -172,13 +172,13 @@ func (e *Engine) ChangeOrder(ctx context.Context, partner PartnerID, channel Cha
 		case state == OrderCancelled:
 			return Errorf(KindConflict, ReasonOrderNotChangeable, "state", "order %s is cancelled", id)
 		}
+		t.UpdatedAt = now
+		t.History = append(t.History, TxEvent{At: now, Status: t.Status, Note: note})
 		if ch.Context != nil {
 			if t.Context, err = ch.Context(t); err != nil {
 				return err
 			}
 		}
-		t.UpdatedAt = now
-		t.History = append(t.History, TxEvent{At: now, Status: t.Status, Note: note})
 		if err := tx.PutTransaction(t); err != nil {
 			return err
 		}

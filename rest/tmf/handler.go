@@ -456,9 +456,6 @@ func (h *Handler) cancel(c echo.Context) error {
 				return nil, err
 			}
 			cx.Cancel = &cancelRecord{Reason: r.CancellationReason, Requested: r.RequestedCancellationDate, At: t.UpdatedAt, Ext: r.Ext}
-			if cx.Cancel.At.IsZero() {
-				cx.Cancel.At = t.CreatedAt
-			}
 			return json.Marshal(cx)
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
