@@ -158,7 +158,9 @@ func TestChangeOrderRules(t *testing.T) {
 	assert.Equal(t, core.ReasonOrderNotDeletable, core.ReasonOf(err), "not finished")
 
 	c, err := o.eng.ChangeOrder(ctx, "p1", "orders", x.ID, core.OrderChange{Cancel: true,
-		Context: func(t core.Transaction) ([]byte, error) { return []byte(`"cancelled at ` + t.UpdatedAt.Format(time.RFC3339) + `"`), nil }})
+		Context: func(t core.Transaction) ([]byte, error) {
+			return []byte(`"cancelled at ` + t.UpdatedAt.Format(time.RFC3339) + `"`), nil
+		}})
 	require.NoError(t, err)
 	assert.Equal(t, core.TxCancelled, c.Status)
 	assert.Equal(t, core.OrderCancelled, core.StateOf(c))
