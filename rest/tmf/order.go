@@ -200,6 +200,9 @@ func translate(k *checker, ref core.TxRef, items []Item) (core.Job, []int) {
 			k.add("%s.action must be add, modify, delete or noChange", at)
 		}
 	}
+	if len(items) > 0 && len(job.Activations)+len(job.Changes) == 0 {
+		k.add("productOrderItem: the order changes nothing (every item is noChange)")
+	}
 	jobs := make([]int, len(items))
 	for i := range items {
 		switch kinds[i] {

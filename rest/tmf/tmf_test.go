@@ -102,7 +102,7 @@ func TestErrors(t *testing.T) {
 	settle(t, e, line.ID)
 	items := make([]string, tmf.MaxItems+1)
 	for i := range items {
-		items[i] = fmt.Sprintf(`{"id":"%d","action":"noChange"}`, i)
+		items[i] = fmt.Sprintf(`{"id":"%d","action":"delete","product":{"id":"sub-1"}}`, i)
 	}
 	tooMany := `{"productOrderItem":[` + strings.Join(items, ",") + `]}`
 	merge := map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": tmf.MergePatch}
@@ -122,6 +122,7 @@ func TestErrors(t *testing.T) {
 		{"err_item_rules", http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "err_item_rules"), 400, "INVALID_REQUEST"},
 		{"err_no_items", http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "err_no_items"), 400, "INVALID_REQUEST"},
 		{"err_characteristic_object", http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "err_characteristic_object"), 400, "INVALID_REQUEST"},
+		{"err_nothing_to_do", http.MethodPost, tmf.PathOrders, auth(demoKey), `{"productOrderItem":[{"id":"1","action":"noChange"}]}`, 400, "INVALID_REQUEST"},
 		{"err_too_many_items", http.MethodPost, tmf.PathOrders, auth(demoKey), tooMany, 400, "INVALID_REQUEST"},
 		{"err_too_large", http.MethodPost, tmf.PathOrders, auth(demoKey), `{"description":"` + strings.Repeat("x", tmf.MaxBody) + `"}`, 413, "REQUEST_TOO_LARGE"},
 		{"err_limit", http.MethodGet, tmf.PathOrders + "?limit=1001", auth(demoKey), "", 400, "INVALID_REQUEST"},
@@ -278,7 +279,7 @@ func TestHubEvents(t *testing.T) {
 	// Unregistered, the hub gets nothing more.
 	status, _, body = e.Do(t, http.MethodDelete, tmf.PathHubs+"/"+hub.ID, auth(demoKey), "")
 	require.Equal(t, http.StatusNoContent, status, body)
-	second := create(t, e, demoKey, `{"productOrderItem":[{"id":"1","action":"noChange"}]}`)
+	second := create(t, e, demoKey, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"sub-404"}}]}`)
 	settle(t, e, second.ID)
 	created.wait(t, 2) // its create event, to the hub still registered
 	got, rejects := all.received()
