@@ -349,12 +349,7 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 			}
 			t.Results = append(t.Results, res)
 			if r != nil {
-				var notes []Notification
-				if tr, ok := r.(TxRenderer); ok {
-					notes, err = tr.RenderTx(tx, t, item, now)
-				} else {
-					notes, err = r.Render(t, item, now)
-				}
+				notes, err := render(r, tx, t, item, now)
 				if err != nil && failed == nil {
 					return err
 				}

@@ -201,6 +201,15 @@ func (e *Engine) ChangeOrder(ctx context.Context, partner PartnerID, channel Cha
 	return t, nil
 }
 
+// render asks a channel's renderer for an item's notifications, through
+// RenderTx when it reads the store.
+func render(r Renderer, tx Tx, t Transaction, item int, now time.Time) ([]Notification, error) {
+	if tr, ok := r.(TxRenderer); ok {
+		return tr.RenderTx(tx, t, item, now)
+	}
+	return r.Render(t, item, now)
+}
+
 // putNotifications puts a transaction's notifications in the outbox, due
 // now, under ids made of the transaction, tag and their rank: the same on
 // a retried commit.
