@@ -145,14 +145,7 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 		if err := tx.PutTransaction(t); err != nil {
 			return err
 		}
-		if s.Notify == nil {
-			return nil
-		}
-		notes, err := s.Notify(tx, t)
-		if err != nil {
-			return err
-		}
-		return putNotifications(tx, t, "submit", notes, now)
+		return s.notify(tx, t, now)
 	})
 	if err != nil {
 		return Transaction{}, false, AsError(err)

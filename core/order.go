@@ -201,6 +201,19 @@ func (e *Engine) ChangeOrder(ctx context.Context, partner PartnerID, channel Cha
 	return t, nil
 }
 
+// notify puts the submission's own notifications in the outbox, in the
+// commit that stores t.
+func (s Submission) notify(tx Tx, t Transaction, now time.Time) error {
+	if s.Notify == nil {
+		return nil
+	}
+	notes, err := s.Notify(tx, t)
+	if err != nil {
+		return err
+	}
+	return putNotifications(tx, t, "submit", notes, now)
+}
+
 // render asks a channel's renderer for an item's notifications, through
 // RenderTx when it reads the store.
 func render(r Renderer, tx Tx, t Transaction, item int, now time.Time) ([]Notification, error) {
