@@ -71,3 +71,38 @@ func TestTMF622AcrossFrontEnds(t *testing.T) {
 		return err
 	}))
 }
+
+// Through TMF622, another partner's SIM, number and line read exactly like
+// ones that do not exist, and stay as they were.
+func TestTMF622TenantIsolation(t *testing.T) {
+	w := newWorld(t)
+	before := inventorySnapshot(t, w)
+	note := func(items string) string {
+		t.Helper()
+		state, body := tmfOrder(t, w, "other-tmf-key", items)
+		require.Equal(t, "failed", state, body)
+		var o struct{ Note []struct{ Text string } }
+		require.NoError(t, json.Unmarshal([]byte(body), &o))
+		require.Len(t, o.Note, 1, body)
+		return o.Note[0].Text
+	}
+	add := func(iccid, msisdn string) string {
+		return `{"id":"1","action":"add","product":{"productCharacteristic":[{"name":"ICCID","value":"` + iccid + `"},{"name":"MSISDN","value":"` + msisdn + `"},{"name":"plan","value":"P8DN"}]}}`
+	}
+	assert.Equal(t, note(add("89014104178003699999", "8035619999")), note(add("89014104178003620005", "8035619999")), "demo-reseller's SIM")
+	assert.Equal(t, note(add("89014104178003629999", "8035699999")), note(add("89014104178003629999", "8035612250")), "demo-reseller's number")
+	suspend := func(iccid string) string {
+		return `{"id":"1","action":"modify","product":{"status":"suspended","productCharacteristic":[{"name":"ICCID","value":"` + iccid + `"}]}}`
+	}
+	assert.Equal(t, note(suspend("8997201999999999999")), note(suspend("8997201000000000001")), "acme's subscriber")
+	assert.Equal(t, before, inventorySnapshot(t, w), "nothing of any partner changed")
+
+	// demo's order reads as absent to other-reseller.
+	_, body := tmfOrder(t, w, "demo-tmf-key", add("89014104178003620030", "8035612230"))
+	var o struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(body), &o))
+	fs, foreign := w.do("GET", "/tmf-api/productOrderingManagement/v4/productOrder/"+o.ID, map[string]string{"Authorization": "Bearer other-tmf-key"}, "")
+	ns, absent := w.do("GET", "/tmf-api/productOrderingManagement/v4/productOrder/00000000-0000-4000-8000-000000000000", map[string]string{"Authorization": "Bearer other-tmf-key"}, "")
+	assert.Equal(t, 404, fs)
+	assert.Equal(t, shape(ns, absent), shape(fs, foreign))
+}
