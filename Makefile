@@ -75,6 +75,7 @@ fuzz:
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSActivate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSStatus$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/flolive -run '^$$' -fuzz '^FuzzFloLIVE$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/tmf -run '^$$' -fuzz '^FuzzTMF$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

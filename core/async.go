@@ -13,6 +13,8 @@ const (
 	TxSucceeded TxStatus = "Succeeded" // executed; every item succeeded
 	TxPartial   TxStatus = "Partial"   // executed; some items failed
 	TxFailed    TxStatus = "Failed"    // executed; every item failed
+	// TxCancelled: withdrawn by the partner before any item ran; never executed.
+	TxCancelled TxStatus = "Cancelled"
 )
 
 // Finished reports whether the transaction has been executed.
@@ -84,6 +86,10 @@ type Transaction struct {
 	History   []TxEvent    `json:"history"`
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
+	// DeletedAt is when the partner deleted a finished order (TMF622
+	// DELETE): its channel reads it as absent from then on, but the record
+	// stays for audit, operators and its deliveries.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
 }
 
 // DeliveryStatus is the state of one outgoing notification.
@@ -142,6 +148,15 @@ type Notification struct {
 // the store transaction that records the outcome. t.Results[item] is set.
 type Renderer interface {
 	Render(t Transaction, item int, now time.Time) ([]Notification, error)
+}
+
+// TxRenderer is a Renderer that reads the store while rendering (the
+// partner's hub registrations, for TMF events). The engine calls RenderTx
+// instead of Render when a channel's renderer has it; tx is the store
+// transaction that records the outcome, so RenderTx must not write.
+type TxRenderer interface {
+	Renderer
+	RenderTx(tx Tx, t Transaction, item int, now time.Time) ([]Notification, error)
 }
 
 // SendResult is what one delivery attempt learnt.

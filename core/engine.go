@@ -96,6 +96,10 @@ type Submission struct {
 	// Ack renders the acknowledgement once the transaction has its id. It
 	// runs inside the store transaction: no side effects.
 	Ack func(t Transaction) (status int, body []byte, err error)
+	// Notify, optional, renders notifications of the stored transaction
+	// (a TMF622 create event) that are put in the outbox in the same
+	// commit. It runs inside the store transaction: no side effects.
+	Notify func(tx Tx, t Transaction) ([]Notification, error)
 }
 
 // Submit stores s and its acknowledgement in one durable commit. A
@@ -144,13 +148,19 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 		if t.AckStatus, t.Ack, err = s.Ack(t); err != nil {
 			return err
 		}
-		return tx.PutTransaction(t)
+		if err := tx.PutTransaction(t); err != nil {
+			return err
+		}
+		return s.notify(tx, t, now)
 	})
 	if err != nil {
 		return Transaction{}, false, AsError(err)
 	}
 	if !replayed {
 		wake(e.wakeExec)
+		if s.Notify != nil {
+			wake(e.wakeSend)
+		}
 	}
 	return t, replayed, nil
 }
@@ -339,7 +349,7 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 			}
 			t.Results = append(t.Results, res)
 			if r != nil {
-				notes, err := r.Render(t, item, now)
+				notes, err := render(r, tx, t, item, now)
 				if err != nil && failed == nil {
 					return err
 				}

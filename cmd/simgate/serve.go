@@ -27,6 +27,7 @@ import (
 	"simgate/rest/mvnx"
 	"simgate/rest/openapi"
 	"simgate/rest/sps"
+	"simgate/rest/tmf"
 	"simgate/soap"
 	"simgate/store"
 )
@@ -242,6 +243,7 @@ func apiDoc() *openapi.Doc {
 	mvnx.Describe(doc)
 	sps.Describe(doc)
 	flolive.Describe(doc)
+	tmf.Describe(doc)
 	return doc
 }
 
@@ -310,6 +312,7 @@ func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveC
 	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
 	sps.New(svc, eng, log, sps.Options{SMDPAddress: cfg.smdpAddress, AllowPrivateCallbacks: cfg.privateCallbacks()}).Register(e)
 	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
+	tmf.New(svc, eng, log, tmf.Options{AllowPrivateCallbacks: cfg.privateCallbacks()}).Register(e)
 	e.GET("/openapi.json", apiDoc().Handler())
 	return e
 }

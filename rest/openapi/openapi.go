@@ -48,7 +48,10 @@ type Op struct {
 	Security                                        []string // scheme names, any one of which suffices; empty = none
 	Params                                          []Param
 	Request                                         any // zero value of the JSON body type; nil = no body
-	Responses                                       []Response
+	// RequestTypes are the media types the body may be sent as; default
+	// application/json (a merge patch: application/merge-patch+json).
+	RequestTypes []string
+	Responses    []Response
 }
 
 // Param is a path, query, header or cookie parameter. A nil Schema means a
@@ -155,7 +158,14 @@ func (d *Doc) add(op Op) error {
 			return fmt.Errorf("request body: %w", err)
 		}
 		// A handler that decodes a body rejects a request without one.
-		o["requestBody"] = map[string]any{"required": true, "content": jsonContent(s)}
+		content := jsonContent(s)
+		if len(op.RequestTypes) > 0 {
+			content = map[string]any{}
+			for _, mt := range op.RequestTypes {
+				content[mt] = map[string]any{"schema": s}
+			}
+		}
+		o["requestBody"] = map[string]any{"required": true, "content": content}
 	}
 	if len(op.Responses) == 0 {
 		return errors.New("no responses")

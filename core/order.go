@@ -1,0 +1,294 @@
+package core
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Orders: a partner's asynchronous transaction seen as a product order
+// (TMF622). The order IS the transaction; these rules say what state it is
+// in, when it may be cancelled or deleted, and how those changes are
+// recorded with their notifications. Wire names stay in the front end.
+
+// Reasons of order management. Append only.
+const (
+	ReasonOrderNotCancellable Reason = "ORDER_NOT_CANCELLABLE"
+	ReasonOrderNotDeletable   Reason = "ORDER_NOT_DELETABLE"
+	ReasonOrderNotChangeable  Reason = "ORDER_NOT_CHANGEABLE"
+)
+
+// OrderState is the life of an order as a whole.
+type OrderState string
+
+const (
+	OrderAcknowledged OrderState = "acknowledged" // stored; no item has run
+	OrderInProgress   OrderState = "inProgress"   // some items ran, others wait
+	OrderCompleted    OrderState = "completed"    // every item succeeded
+	OrderFailed       OrderState = "failed"       // every item failed
+	OrderPartial      OrderState = "partial"      // items differ
+	OrderCancelled    OrderState = "cancelled"    // withdrawn before any item ran
+)
+
+// Final reports whether the order will not change state again.
+func (s OrderState) Final() bool {
+	return s == OrderCompleted || s == OrderFailed || s == OrderPartial || s == OrderCancelled
+}
+
+// StateOf derives an order's state from its transaction.
+func StateOf(t Transaction) OrderState {
+	switch t.Status {
+	case TxCancelled:
+		return OrderCancelled
+	case TxSucceeded, TxFailed, TxPartial:
+		return finalState(t.Results)
+	}
+	if len(t.Results) == 0 {
+		return OrderAcknowledged
+	}
+	if len(t.Results) >= t.Job.Items() {
+		return finalState(t.Results) // executed, status about to be recorded
+	}
+	return OrderInProgress
+}
+
+// StateAfter is the state of the order once item (whose result is set)
+// has run: what a state-change notification rendered for that item says.
+func StateAfter(t Transaction, item int) OrderState {
+	if item+1 >= t.Job.Items() {
+		return finalState(t.Results[:item+1])
+	}
+	return OrderInProgress
+}
+
+func finalState(rs []ItemResult) OrderState {
+	switch outcome(rs) {
+	case TxSucceeded:
+		return OrderCompleted
+	case TxFailed:
+		return OrderFailed
+	default:
+		return OrderPartial
+	}
+}
+
+// ItemState is the state of one command of an order.
+func ItemState(t Transaction, item int) OrderState {
+	switch {
+	case t.Status == TxCancelled:
+		return OrderCancelled
+	case item < len(t.Results) && t.Results[item].OK:
+		return OrderCompleted
+	case item < len(t.Results):
+		return OrderFailed
+	case len(t.Results) > 0:
+		return OrderInProgress
+	default:
+		return OrderAcknowledged
+	}
+}
+
+// OrderChange is what a partner asks of one of its orders. Context, when
+// set, rewrites the front end's data of the order (a merge patch, the
+// record of a cancellation); Notify renders the notifications of the
+// change, written in the same commit. Both run inside the store
+// transaction: no side effects.
+type OrderChange struct {
+	Cancel  bool // withdraw the order: only while no item has run
+	Delete  bool // hide a finished order from its channel: only once finished
+	Context func(t Transaction) ([]byte, error)
+	Notify  func(tx Tx, t Transaction) ([]Notification, error)
+}
+
+// Order reads one of partner's orders of channel. Another partner's, another
+// channel's and a deleted one read as absent.
+func (s *Service) Order(ctx context.Context, partner PartnerID, channel Channel, id string) (Transaction, error) {
+	var t Transaction
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		t, err = orderOf(tx, partner, channel, id)
+		return err
+	})
+	if err != nil {
+		return Transaction{}, AsError(err)
+	}
+	return t, nil
+}
+
+// Orders calls fn with partner's orders of channel in submission order,
+// deleted ones left out, until fn answers false.
+func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel, fn func(Transaction) (bool, error)) error {
+	err := s.store.View(ctx, func(tx Tx) error {
+		return tx.TransactionsOf(partner, channel, func(t Transaction) (bool, error) {
+			if !t.DeletedAt.IsZero() {
+				return true, nil
+			}
+			return fn(t)
+		})
+	})
+	if err != nil {
+		return AsError(err)
+	}
+	return nil
+}
+
+func orderOf(tx Tx, partner PartnerID, channel Channel, id string) (Transaction, error) {
+	t, ok, err := tx.Transaction(id)
+	if err != nil {
+		return Transaction{}, err
+	}
+	if !ok || t.Partner != partner || t.Channel != channel || !t.DeletedAt.IsZero() {
+		return Transaction{}, Errorf(KindNotFound, ReasonTxNotFound, "order", "order %s not found", id)
+	}
+	return t, nil
+}
+
+// ChangeOrder applies a partner's change to one of its orders in one store
+// transaction: the rules of cancel and delete, the new front-end data, a
+// history entry, and the notifications.
+func (e *Engine) ChangeOrder(ctx context.Context, partner PartnerID, channel Channel, id string, ch OrderChange) (Transaction, error) {
+	now := e.svc.clock.Now().UTC()
+	var t Transaction
+	notified := false
+	err := e.svc.store.Update(ctx, func(tx Tx) error {
+		var err error
+		notified = false
+		if t, err = orderOf(tx, partner, channel, id); err != nil {
+			return err
+		}
+		state := StateOf(t)
+		note := "changed"
+		switch {
+		case ch.Cancel:
+			if state != OrderAcknowledged {
+				return Errorf(KindConflict, ReasonOrderNotCancellable, "state", "order %s is %s: only an acknowledged order can be cancelled", id, state)
+			}
+			t.Status, note = TxCancelled, "cancelled"
+		case ch.Delete:
+			if !state.Final() {
+				return Errorf(KindConflict, ReasonOrderNotDeletable, "state", "order %s is %s: only a finished order can be deleted", id, state)
+			}
+			t.DeletedAt, note = now, "deleted"
+		case state == OrderCancelled:
+			return Errorf(KindConflict, ReasonOrderNotChangeable, "state", "order %s is cancelled", id)
+		}
+		t.UpdatedAt = now
+		t.History = append(t.History, TxEvent{At: now, Status: t.Status, Note: note})
+		if ch.Context != nil {
+			if t.Context, err = ch.Context(t); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutTransaction(t); err != nil {
+			return err
+		}
+		if ch.Notify == nil {
+			return nil
+		}
+		notes, err := ch.Notify(tx, t)
+		if err != nil {
+			return err
+		}
+		notified = len(notes) > 0
+		return putNotifications(tx, t, "h"+strconv.Itoa(len(t.History)), notes, now)
+	})
+	if err != nil {
+		return Transaction{}, AsError(err)
+	}
+	if notified {
+		wake(e.wakeSend)
+	}
+	return t, nil
+}
+
+// notify puts the submission's own notifications in the outbox, in the
+// commit that stores t.
+func (s Submission) notify(tx Tx, t Transaction, now time.Time) error {
+	if s.Notify == nil {
+		return nil
+	}
+	notes, err := s.Notify(tx, t)
+	if err != nil {
+		return err
+	}
+	return putNotifications(tx, t, "submit", notes, now)
+}
+
+// render asks a channel's renderer for an item's notifications, through
+// RenderTx when it reads the store.
+func render(r Renderer, tx Tx, t Transaction, item int, now time.Time) ([]Notification, error) {
+	if tr, ok := r.(TxRenderer); ok {
+		return tr.RenderTx(tx, t, item, now)
+	}
+	return r.Render(t, item, now)
+}
+
+// putNotifications puts a transaction's notifications in the outbox, due
+// now, under ids made of the transaction, tag and their rank: the same on
+// a retried commit.
+func putNotifications(tx Tx, t Transaction, tag string, notes []Notification, now time.Time) error {
+	for k, nt := range notes {
+		d := Delivery{
+			ID: "msg_" + t.ID + "_" + tag + "_" + strconv.Itoa(k), Partner: t.Partner, TxID: t.ID,
+			Event: nt.Event, URL: nt.URL, ContentType: nt.ContentType, Body: nt.Body, Accept: nt.Accept,
+			Status: DeliveryPending, NextAt: now, CreatedAt: now,
+		}
+		if err := tx.PutDelivery(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reasons of hub registrations. Append only.
+const (
+	ReasonHubNotFound Reason = "HUB_NOT_FOUND"
+	ReasonHubLimit    Reason = "HUB_LIMIT"
+)
+
+// MaxHubs bounds a partner's hub registrations per channel: each is one
+// more notification per event.
+const MaxHubs = 10
+
+// RegisterHub records a partner's subscription to its channel's events,
+// with a new id. The front end has checked the callback URL.
+func (s *Service) RegisterHub(ctx context.Context, partner PartnerID, channel Channel, callback, query string) (Hub, error) {
+	id, err := s.ids.UUID()
+	if err != nil {
+		return Hub{}, Internal(err)
+	}
+	h := Hub{ID: id, Partner: partner, Channel: channel, Callback: callback, Query: query, CreatedAt: s.clock.Now().UTC()}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		hubs, err := tx.HubsOf(partner, channel)
+		if err != nil {
+			return err
+		}
+		if len(hubs) >= MaxHubs {
+			return Errorf(KindConflict, ReasonHubLimit, "hub", "at most %d hubs per partner: delete one first", MaxHubs)
+		}
+		return tx.PutHub(h)
+	})
+	if err != nil {
+		return Hub{}, AsError(err)
+	}
+	return h, nil
+}
+
+// UnregisterHub deletes one of partner's hubs of channel; another
+// partner's reads as absent.
+func (s *Service) UnregisterHub(ctx context.Context, partner PartnerID, channel Channel, id string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		h, ok, err := tx.Hub(id)
+		if err != nil {
+			return err
+		}
+		if !ok || h.Partner != partner || h.Channel != channel {
+			return Errorf(KindNotFound, ReasonHubNotFound, "hub", "hub %s not found", id)
+		}
+		return tx.DeleteHub(id)
+	})
+	if err != nil {
+		return AsError(err)
+	}
+	return nil
+}

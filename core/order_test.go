@@ -1,0 +1,225 @@
+package core_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"simgate/core"
+	"simgate/core/coretest"
+	"simgate/store"
+)
+
+func TestStateOf(t *testing.T) {
+	ok, bad := core.ItemResult{OK: true}, core.ItemResult{Error: &core.ErrorInfo{Reason: core.ReasonSIMNotFound}}
+	job := core.Job{Changes: make([]core.ChangeStatus, 3)}
+	for _, tc := range []struct {
+		name    string
+		status  core.TxStatus
+		results []core.ItemResult
+		want    core.OrderState
+		items   []core.OrderState
+	}{
+		{"stored", core.TxReceived, nil, core.OrderAcknowledged, []core.OrderState{"acknowledged", "acknowledged", "acknowledged"}},
+		{"running", core.TxReceived, []core.ItemResult{ok}, core.OrderInProgress, []core.OrderState{"completed", "inProgress", "inProgress"}},
+		{"all ran, not yet recorded", core.TxReceived, []core.ItemResult{ok, ok, ok}, core.OrderCompleted, []core.OrderState{"completed", "completed", "completed"}},
+		{"completed", core.TxSucceeded, []core.ItemResult{ok, ok, ok}, core.OrderCompleted, []core.OrderState{"completed", "completed", "completed"}},
+		{"partial", core.TxPartial, []core.ItemResult{ok, bad, ok}, core.OrderPartial, []core.OrderState{"completed", "failed", "completed"}},
+		{"failed", core.TxFailed, []core.ItemResult{bad, bad, bad}, core.OrderFailed, []core.OrderState{"failed", "failed", "failed"}},
+		{"cancelled", core.TxCancelled, nil, core.OrderCancelled, []core.OrderState{"cancelled", "cancelled", "cancelled"}},
+	} {
+		x := core.Transaction{Status: tc.status, Results: tc.results, Job: job}
+		assert.Equal(t, tc.want, core.StateOf(x), tc.name)
+		for i, want := range tc.items {
+			assert.Equal(t, want, core.ItemState(x, i), "%s: item %d", tc.name, i)
+		}
+	}
+	x := core.Transaction{Job: job, Results: []core.ItemResult{ok, bad, bad}}
+	assert.Equal(t, core.OrderInProgress, core.StateAfter(x, 0))
+	assert.Equal(t, core.OrderInProgress, core.StateAfter(x, 1))
+	assert.Equal(t, core.OrderPartial, core.StateAfter(x, 2))
+	assert.True(t, core.OrderCancelled.Final())
+	assert.False(t, core.OrderInProgress.Final())
+}
+
+// orders is a store, a service and an engine that is not running: orders
+// stay acknowledged until the test runs the engine.
+type orders struct {
+	db  *store.DB
+	svc *core.Service
+	eng *core.Engine
+}
+
+func newOrders(t *testing.T) *orders {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "x.db"), store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	svc, err := core.NewService(db, coretest.Clock{T: time.Date(2026, 3, 29, 14, 38, 11, 0, time.UTC)}, &coretest.IDs{}, store.Bcrypt{Cost: bcrypt.MinCost}, core.Config{})
+	require.NoError(t, err)
+	eng := core.NewEngine(svc, okSender{}, slog.New(slog.NewTextHandler(io.Discard, nil)), core.EngineConfig{})
+	eng.Register("orders", hubRenderer{})
+	return &orders{db: db, svc: svc, eng: eng}
+}
+
+// okSender accepts every delivery.
+type okSender struct{}
+
+func (okSender) Send(context.Context, core.Delivery, string) core.SendResult {
+	return core.SendResult{StatusCode: 200, Delivered: true}
+}
+
+// hubRenderer notifies each hub of the partner, reading them in the
+// engine's store transaction.
+type hubRenderer struct{ renderer }
+
+func (hubRenderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time) ([]core.Notification, error) {
+	hubs, err := tx.HubsOf(t.Partner, "orders")
+	var out []core.Notification
+	for _, h := range hubs {
+		out = append(out, core.Notification{Event: "ran", URL: h.Callback, ContentType: "application/json", Body: []byte(`{}`), Accept: core.Accept2xx})
+	}
+	return out, err
+}
+
+func (o *orders) submit(t *testing.T, partner core.PartnerID, key string) core.Transaction {
+	t.Helper()
+	x, _, err := o.eng.Submit(context.Background(), core.Submission{
+		Ref: core.TxRef{Partner: partner, Channel: "orders", PartnerTxID: key}, Operation: "order", BodyHash: key,
+		Job: core.Job{Changes: []core.ChangeStatus{{Ref: core.TxRef{Partner: partner, Channel: "orders"}, Subscription: core.SubscriberRef{Kind: core.ByID, Value: "none"}, Action: core.ActionSuspend}}},
+		Ack: func(core.Transaction) (int, []byte, error) { return 201, []byte(`{}`), nil },
+		Notify: func(tx core.Tx, x core.Transaction) ([]core.Notification, error) {
+			hubs, err := tx.HubsOf(x.Partner, "orders")
+			var out []core.Notification
+			for _, h := range hubs {
+				out = append(out, core.Notification{Event: "created", URL: h.Callback, ContentType: "application/json", Body: []byte(x.ID), Accept: core.Accept2xx})
+			}
+			return out, err
+		},
+	})
+	require.NoError(t, err)
+	return x
+}
+
+func (o *orders) deliveries(t *testing.T, id string) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, o.db.View(context.Background(), func(tx core.Tx) error {
+		ds, err := tx.DeliveriesOf(id)
+		for _, d := range ds {
+			out = append(out, d.ID+" "+d.Event+" "+d.URL)
+		}
+		return err
+	}))
+	return out
+}
+
+// The create notification is written with the transaction; the engine's
+// renderer reads the hubs in its own commit.
+func TestSubmitNotifyAndTxRenderer(t *testing.T) {
+	o := newOrders(t)
+	ctx := context.Background()
+	h, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/a", "")
+	require.NoError(t, err)
+	x := o.submit(t, "p1", "k1")
+	assert.Equal(t, []string{"msg_" + x.ID + "_submit_0 created http://hub.invalid/a"}, o.deliveries(t, x.ID))
+	y := o.submit(t, "p2", "k1") // no hub: nothing to send
+	assert.Empty(t, o.deliveries(t, y.ID))
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); o.eng.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	require.Eventually(t, func() bool { return len(o.deliveries(t, x.ID)) == 2 }, 5*time.Second, 5*time.Millisecond)
+	assert.ElementsMatch(t, []string{"msg_" + x.ID + "_submit_0 created http://hub.invalid/a", "msg_" + x.ID + "_0_0 ran http://hub.invalid/a"}, o.deliveries(t, x.ID))
+	require.NoError(t, o.svc.UnregisterHub(ctx, "p1", "orders", h.ID))
+}
+
+func TestChangeOrderRules(t *testing.T) {
+	o := newOrders(t)
+	ctx := context.Background()
+	x := o.submit(t, "p1", "k1")
+	y := o.submit(t, "p1", "k2")
+
+	// Another partner's or channel's order reads as absent.
+	_, err := o.eng.ChangeOrder(ctx, "p2", "orders", x.ID, core.OrderChange{Cancel: true})
+	assert.Equal(t, core.ReasonTxNotFound, core.ReasonOf(err))
+	_, err = o.svc.Order(ctx, "p1", "other", x.ID)
+	assert.Equal(t, core.ReasonTxNotFound, core.ReasonOf(err))
+
+	_, err = o.eng.ChangeOrder(ctx, "p1", "orders", x.ID, core.OrderChange{Delete: true})
+	assert.Equal(t, core.ReasonOrderNotDeletable, core.ReasonOf(err), "not finished")
+
+	c, err := o.eng.ChangeOrder(ctx, "p1", "orders", x.ID, core.OrderChange{Cancel: true,
+		Context: func(t core.Transaction) ([]byte, error) {
+			return []byte(`"cancelled at ` + t.UpdatedAt.Format(time.RFC3339) + `"`), nil
+		}})
+	require.NoError(t, err)
+	assert.Equal(t, core.TxCancelled, c.Status)
+	assert.Equal(t, core.OrderCancelled, core.StateOf(c))
+	assert.Equal(t, `"cancelled at 2026-03-29T14:38:11Z"`, string(c.Context))
+	assert.Equal(t, "cancelled", c.History[len(c.History)-1].Note)
+
+	_, err = o.eng.ChangeOrder(ctx, "p1", "orders", x.ID, core.OrderChange{Cancel: true})
+	assert.Equal(t, core.ReasonOrderNotCancellable, core.ReasonOf(err))
+	_, err = o.eng.ChangeOrder(ctx, "p1", "orders", x.ID, core.OrderChange{})
+	assert.Equal(t, core.ReasonOrderNotChangeable, core.ReasonOf(err))
+
+	// The engine passes the cancelled order over and runs the other.
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); o.eng.Run(runCtx) }()
+	require.Eventually(t, func() bool {
+		got, err := o.svc.Order(ctx, "p1", "orders", y.ID)
+		return err == nil && got.Status.Finished()
+	}, 5*time.Second, 5*time.Millisecond)
+	stop()
+	<-done
+	got, err := o.svc.Order(ctx, "p1", "orders", x.ID)
+	require.NoError(t, err)
+	assert.Empty(t, got.Results, "a cancelled order never runs")
+	_, err = o.eng.ChangeOrder(ctx, "p1", "orders", y.ID, core.OrderChange{Cancel: true})
+	assert.Equal(t, core.ReasonOrderNotCancellable, core.ReasonOf(err), "it ran")
+
+	d, err := o.eng.ChangeOrder(ctx, "p1", "orders", x.ID, core.OrderChange{Delete: true})
+	require.NoError(t, err)
+	assert.False(t, d.DeletedAt.IsZero())
+	_, err = o.svc.Order(ctx, "p1", "orders", x.ID)
+	assert.Equal(t, core.ReasonTxNotFound, core.ReasonOf(err), "deleted")
+	var listed []string
+	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", func(t core.Transaction) (bool, error) { listed = append(listed, t.ID); return true, nil }))
+	assert.Equal(t, []string{y.ID}, listed)
+	kept, err := o.svc.Transaction(ctx, "p1", x.ID)
+	require.NoError(t, err, "the record stays")
+	assert.Equal(t, "deleted", kept.History[len(kept.History)-1].Note)
+}
+
+func TestHubRegistrations(t *testing.T) {
+	o := newOrders(t)
+	ctx := context.Background()
+	var first core.Hub
+	for i := 0; i < core.MaxHubs; i++ {
+		h, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+		require.NoError(t, err)
+		if i == 0 {
+			first = h
+		}
+	}
+	_, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+	assert.Equal(t, core.ReasonHubLimit, core.ReasonOf(err))
+	_, err = o.svc.RegisterHub(ctx, "p2", "orders", "http://hub.invalid/", "")
+	assert.NoError(t, err, "the limit is per partner")
+	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p2", "orders", first.ID)), "another partner's hub")
+	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p1", "other", first.ID)), "another channel's hub")
+	require.NoError(t, o.svc.UnregisterHub(ctx, "p1", "orders", first.ID))
+	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p1", "orders", first.ID)))
+	_, err = o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+	assert.NoError(t, err, "room again")
+}

@@ -1,0 +1,763 @@
+// Package tmf is simgate's TM Forum Open API front end: TMF622 Product
+// Ordering v4 (productOrder, cancelProductOrder) with TMF630 hub
+// registrations and event notifications. An order is one asynchronous core
+// transaction: its items are the job's commands (add: activate a mobile
+// line; modify: suspend or resume; delete: cease), its state follows their
+// outcomes, and its events go through the signed, retried outbox.
+package tmf
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"simgate/core"
+	"simgate/rest/callback"
+	"simgate/rest/jsonx"
+)
+
+// Paths of the API.
+const (
+	Base        = "/tmf-api/productOrderingManagement/v4"
+	PathOrders  = Base + "/productOrder"
+	PathOrder   = Base + "/productOrder/:id"
+	PathCancels = Base + "/cancelProductOrder"
+	PathCancel  = Base + "/cancelProductOrder/:id"
+	PathHubs    = Base + "/hub"
+	PathHub     = Base + "/hub/:id"
+)
+
+// OpOrder names the transactions of this API (the idempotency scope).
+const OpOrder = "ProductOrder"
+
+// Limits of what one request may ask.
+const (
+	MaxItems     = 100  // productOrderItem per order
+	MaxLimit     = 1000 // the largest page of a list
+	DefaultLimit = 100  // the page of a list without limit
+	MaxQuery     = 2048 // bytes of a query string
+	MaxBody      = 512 << 10
+)
+
+// MergePatch is the media type of PATCH bodies.
+const MergePatch = "application/merge-patch+json"
+
+// Options configures the front end.
+type Options struct {
+	Limits jsonx.Limits // default MaxBody bytes
+	// AllowPrivateCallbacks lets hub callbacks name loopback and private
+	// hosts (the sandbox); the sender checks again at dial time.
+	AllowPrivateCallbacks bool
+}
+
+// Handler serves the API.
+type Handler struct {
+	svc  *core.Service
+	eng  *core.Engine
+	log  *slog.Logger
+	opts Options
+}
+
+// New builds the front end and registers its event renderer.
+func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *Handler {
+	if opts.Limits.MaxBytes <= 0 {
+		opts.Limits.MaxBytes = MaxBody
+	}
+	eng.Register(core.ChannelTMF, Renderer{})
+	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
+}
+
+// Register mounts the API on e.
+func (h *Handler) Register(e *echo.Echo) {
+	g := e.Group(Base, h.authenticate)
+	rel := func(p string) string { return strings.TrimPrefix(p, Base) }
+	g.POST(rel(PathOrders), h.create)
+	g.GET(rel(PathOrders), h.list)
+	g.GET(rel(PathOrder), h.get)
+	g.PATCH(rel(PathOrder), h.patch)
+	g.DELETE(rel(PathOrder), h.delete)
+	g.POST(rel(PathCancels), h.cancel)
+	g.GET(rel(PathCancels), h.listCancels)
+	g.GET(rel(PathCancel), h.getCancel)
+	g.POST(rel(PathHubs), h.registerHub)
+	g.DELETE(rel(PathHub), h.unregisterHub)
+}
+
+// routes are the methods of each path, for 405 answers (the group's
+// catch-all answers every unknown method as not found).
+var routes = []struct{ path, methods string }{
+	{PathOrders, "GET, POST"}, {PathOrder, "GET, PATCH, DELETE"}, {PathCancels, "GET, POST"},
+	{PathCancel, "GET"}, {PathHubs, "POST"}, {PathHub, "DELETE"},
+}
+
+// allowed answers the methods of the route path matches, or "".
+func allowed(path string) string {
+	segs := strings.Split(path, "/")
+	for _, r := range routes {
+		want := strings.Split(r.path, "/")
+		if len(want) != len(segs) {
+			continue
+		}
+		match := true
+		for i, w := range want {
+			if !strings.HasPrefix(w, ":") && w != segs[i] || strings.HasPrefix(w, ":") && segs[i] == "" {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r.methods
+		}
+	}
+	return ""
+}
+
+const partnerKey = "tmf.partner"
+
+// authenticate checks the API key and spends one request of the partner's
+// rate limit before any handler runs; it also renders echo's own 404 and
+// 405 answers below Base in this API's error shape.
+func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		key, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(key) == "" {
+			return h.fail(c, core.Errorf(core.KindUnauthorized, core.ReasonLoginFailed, "authorization", "missing bearer API key"))
+		}
+		p, err := h.svc.PartnerByAPIKey(req.Context(), strings.TrimSpace(key))
+		if err != nil {
+			return h.fail(c, err)
+		}
+		if _, err := h.svc.Allow(req.Context(), p.ID); err != nil {
+			return h.fail(c, err)
+		}
+		if len(req.URL.RawQuery) > MaxQuery {
+			return h.fail(c, invalid("the query string is longer than %d bytes", MaxQuery))
+		}
+		c.Set(partnerKey, p.ID)
+		err = next(c)
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			switch he.Code {
+			case http.StatusNotFound:
+				if allow := allowed(req.URL.Path); allow != "" {
+					c.Response().Header().Set(echo.HeaderAllow, allow)
+					return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", req.Method, allow))
+				}
+				return h.fail(c, core.Errorf(core.KindNotFound, core.ReasonUnknownOp, "", "no such resource"))
+			case http.StatusMethodNotAllowed:
+				return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMethodNotAllowed, "", "%s is not allowed on %s", req.Method, req.URL.Path))
+			}
+		}
+		return err
+	}
+}
+
+func partnerOf(c echo.Context) core.PartnerID { return c.Get(partnerKey).(core.PartnerID) }
+
+func invalid(format string, args ...any) error {
+	return core.Errorf(core.KindInvalid, core.ReasonMalformed, "", format, args...)
+}
+
+// decode reads a strict JSON body into v.
+func (h *Handler) decode(c echo.Context, v any) error {
+	lim := h.opts.Limits
+	raw, err := jsonx.ReadBody(c.Request().Body, lim.MaxBytes)
+	if err == nil {
+		err = jsonx.Decode(raw, v, lim)
+	}
+	if err != nil {
+		return decodeError(err, lim.MaxBytes)
+	}
+	return nil
+}
+
+// ---- productOrder ----
+
+// orderContext is the order as the partner sent it, kept in the
+// transaction's Context: the order's representation is built from it and
+// the transaction's state and results.
+type orderContext struct {
+	Order ProductOrderCreate `json:"order"`
+	// Jobs gives, for each productOrderItem, the index of its command in
+	// the job; -1 for noChange.
+	Jobs   []int         `json:"jobs"`
+	Cancel *cancelRecord `json:"cancel,omitempty"`
+}
+
+// cancelRecord is the accepted cancelProductOrder of an order.
+type cancelRecord struct {
+	Reason    string    `json:"reason,omitempty"`
+	Requested string    `json:"requested,omitempty"`
+	At        time.Time `json:"at"`
+	Ext       Ext       `json:"ext"`
+}
+
+func (h *Handler) create(c echo.Context) error {
+	var r ProductOrderCreate
+	raw, err := h.readBody(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if err := jsonx.Decode(raw, &r, h.opts.Limits); err != nil {
+		return h.fail(c, decodeError(err, h.opts.Limits.MaxBytes))
+	}
+	var k checker
+	checkOrder(&k, &r)
+	ctx := c.Request().Context()
+	partner := partnerOf(c)
+	key, err := h.svc.NewID()
+	if err != nil {
+		return h.fail(c, core.Internal(err))
+	}
+	ref := core.TxRef{Partner: partner, Channel: core.ChannelTMF, PartnerTxID: key, CorrelationID: core.RequestID(ctx)}
+	job, jobs := translate(&k, ref, r.ProductOrderItem)
+	if err := k.err(); err != nil {
+		return h.fail(c, err)
+	}
+	cx, err := json.Marshal(orderContext{Order: r, Jobs: jobs})
+	if err != nil {
+		return h.fail(c, core.Internal(err))
+	}
+	sum := sha256.Sum256(raw)
+	t, _, err := h.eng.Submit(ctx, core.Submission{
+		Ref: ref, Operation: OpOrder, BodyHash: hex.EncodeToString(sum[:]), Context: cx, Job: job,
+		Ack: func(t core.Transaction) (int, []byte, error) {
+			o, err := orderView(t)
+			if err != nil {
+				return 0, nil, err
+			}
+			b, err := json.Marshal(o)
+			return http.StatusCreated, b, err
+		},
+		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
+			o, err := orderView(t)
+			if err != nil {
+				return nil, err
+			}
+			return hubNotes(tx, t.Partner, Event{EventID: t.ID + "-create", EventTime: stamp(t.CreatedAt), EventType: EventOrderCreate, Event: EventPayload{ProductOrder: &o}})
+		},
+	})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	h.log.InfoContext(ctx, "tmf order accepted", "partner", partner, "tx", t.ID, "items", len(r.ProductOrderItem), "commands", job.Items())
+	c.Response().Header().Set(echo.HeaderLocation, orderHref(t.ID))
+	return c.JSONBlob(t.AckStatus, t.Ack)
+}
+
+func (h *Handler) readBody(c echo.Context) ([]byte, error) {
+	raw, err := jsonx.ReadBody(c.Request().Body, h.opts.Limits.MaxBytes)
+	if err != nil {
+		return nil, decodeError(err, h.opts.Limits.MaxBytes)
+	}
+	return raw, nil
+}
+
+func decodeError(err error, max int64) error {
+	var je *jsonx.Error
+	switch {
+	case errors.As(err, &je) && je.Status == http.StatusRequestEntityTooLarge:
+		return core.Errorf(core.KindTooLarge, core.ReasonTooLarge, "", "Request body exceeds %d bytes", max)
+	case errors.As(err, &je):
+		return invalid("%s", je.Message)
+	default:
+		return invalid("cannot read the request body")
+	}
+}
+
+func (h *Handler) get(c echo.Context) error {
+	q, err := parseQuery(c, "fields")
+	if err != nil {
+		return h.fail(c, err)
+	}
+	fields, err := orderFields(q.Get("fields"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	t, err := h.svc.Order(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	o, err := orderView(t)
+	if err != nil {
+		return h.fail(c, core.Internal(err))
+	}
+	return h.project(c, http.StatusOK, o, fields)
+}
+
+func (h *Handler) list(c echo.Context) error {
+	q, err := parseQuery(c, "fields", "offset", "limit", "id", "state", "orderDate", "externalId")
+	if err != nil {
+		return h.fail(c, err)
+	}
+	fields, err := orderFields(q.Get("fields"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	offset, limit, err := page(q)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if s := q.Get("state"); s != "" && !slices.Contains(orderStates, s) {
+		return h.fail(c, invalid("state must be one of %s", strings.Join(orderStates, ", ")))
+	}
+	match := func(o ProductOrder) bool {
+		for _, f := range []struct{ key, v string }{{"id", o.ID}, {"state", o.State}, {"orderDate", o.OrderDate}, {"externalId", o.ExternalID}} {
+			if q.Has(f.key) && q.Get(f.key) != f.v {
+				return false
+			}
+		}
+		return true
+	}
+	ctx := c.Request().Context()
+	partner := partnerOf(c)
+	var found []ProductOrder
+	total := 0
+	consider := func(t core.Transaction) (bool, error) {
+		o, err := orderView(t)
+		if err != nil {
+			return false, err
+		}
+		if !match(o) {
+			return true, nil
+		}
+		total++
+		if total > offset && len(found) < limit {
+			found = append(found, o)
+		}
+		return true, nil
+	}
+	if id := q.Get("id"); q.Has("id") {
+		// One order at most: read it rather than walk them all.
+		t, err := h.svc.Order(ctx, partner, core.ChannelTMF, id)
+		if err == nil {
+			_, err = consider(t)
+		}
+		if err != nil && core.ReasonOf(err) != core.ReasonTxNotFound {
+			return h.fail(c, err)
+		}
+	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, consider); err != nil {
+		return h.fail(c, err)
+	}
+	list := make([]any, len(found))
+	for i, o := range found {
+		if list[i], err = projection(o, fields); err != nil {
+			return h.fail(c, core.Internal(err))
+		}
+	}
+	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
+	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
+	return c.JSON(http.StatusOK, list)
+}
+
+func (h *Handler) patch(c echo.Context) error {
+	if mt := mediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != MergePatch && mt != echo.MIMEApplicationJSON {
+		return h.failWire(c, wireError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "PATCH takes " + MergePatch})
+	}
+	var p ProductOrderPatch
+	if err := h.decode(c, &p); err != nil {
+		if core.ReasonOf(err) == core.ReasonMalformed {
+			err = invalid("%s (patchable: %s)", core.AsError(err).Message, strings.Join(patchable, ", "))
+		}
+		return h.fail(c, err)
+	}
+	paths := p.present()
+	if len(paths) == 0 {
+		return h.fail(c, invalid("the patch changes nothing (patchable: %s)", strings.Join(patchable, ", ")))
+	}
+	t, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
+		Context: func(t core.Transaction) ([]byte, error) {
+			var cx orderContext
+			if err := json.Unmarshal(t.Context, &cx); err != nil {
+				return nil, err
+			}
+			if err := p.apply(&cx.Order, h.opts.Limits); err != nil {
+				return nil, err
+			}
+			return json.Marshal(cx)
+		},
+		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
+			o, err := orderView(t)
+			if err != nil {
+				return nil, err
+			}
+			return hubNotes(tx, t.Partner, Event{EventID: t.ID + "-change-" + strconv.Itoa(len(t.History)), EventTime: stamp(t.UpdatedAt),
+				EventType: EventOrderAttributeChange, FieldPath: strings.Join(paths, ","), Event: EventPayload{ProductOrder: &o}})
+		},
+	})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	o, err := orderView(t)
+	if err != nil {
+		return h.fail(c, core.Internal(err))
+	}
+	return c.JSON(http.StatusOK, o)
+}
+
+func (h *Handler) delete(c echo.Context) error {
+	_, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
+		Delete: true,
+		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
+			o, err := orderView(t)
+			if err != nil {
+				return nil, err
+			}
+			return hubNotes(tx, t.Partner, Event{EventID: t.ID + "-delete", EventTime: stamp(t.DeletedAt), EventType: EventOrderDelete, Event: EventPayload{ProductOrder: &o}})
+		},
+	})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// ---- cancelProductOrder ----
+
+// cancelPrefix makes a cancellation's id from its order's: an order is
+// cancelled at most once, and the id finds the order without a scan.
+const cancelPrefix = "cancel-"
+
+func (h *Handler) cancel(c echo.Context) error {
+	var r CancelProductOrderCreate
+	if err := h.decode(c, &r); err != nil {
+		return h.fail(c, err)
+	}
+	var k checker
+	switch {
+	case r.ProductOrder == nil:
+		k.add("productOrder is required")
+	case r.ProductOrder.ID == "" || len(r.ProductOrder.ID) > 128:
+		k.add("productOrder.id must be 1 to 128 characters")
+	}
+	k.maxLen("cancellationReason", r.CancellationReason, 1024)
+	k.date("requestedCancellationDate", r.RequestedCancellationDate)
+	checkExt(&k, "", r.Ext)
+	if err := k.err(); err != nil {
+		return h.fail(c, err)
+	}
+	t, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, r.ProductOrder.ID, core.OrderChange{
+		Cancel: true,
+		Context: func(t core.Transaction) ([]byte, error) {
+			var cx orderContext
+			if err := json.Unmarshal(t.Context, &cx); err != nil {
+				return nil, err
+			}
+			cx.Cancel = &cancelRecord{Reason: r.CancellationReason, Requested: r.RequestedCancellationDate, At: t.UpdatedAt, Ext: r.Ext}
+			return json.Marshal(cx)
+		},
+		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
+			o, err := orderView(t)
+			if err != nil {
+				return nil, err
+			}
+			cp, err := cancelView(t)
+			if err != nil {
+				return nil, err
+			}
+			a, err := hubNotes(tx, t.Partner, Event{EventID: t.ID + "-cancel", EventTime: stamp(t.UpdatedAt), EventType: EventCancelCreate, Event: EventPayload{CancelProductOrder: &cp}})
+			if err != nil {
+				return nil, err
+			}
+			b, err := hubNotes(tx, t.Partner, Event{EventID: t.ID + "-cancelled", EventTime: stamp(t.UpdatedAt), EventType: EventOrderStateChange, Event: EventPayload{ProductOrder: &o}})
+			return append(a, b...), err
+		},
+	})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	cp, err := cancelView(t)
+	if err != nil {
+		return h.fail(c, core.Internal(err))
+	}
+	c.Response().Header().Set(echo.HeaderLocation, cp.Href)
+	return c.JSON(http.StatusCreated, cp)
+}
+
+func (h *Handler) getCancel(c echo.Context) error {
+	q, err := parseQuery(c, "fields")
+	if err != nil {
+		return h.fail(c, err)
+	}
+	fields, err := cancelFields(q.Get("fields"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	notFound := core.Errorf(core.KindNotFound, core.ReasonTxNotFound, "cancel", "cancellation %s not found", c.Param("id"))
+	id, ok := strings.CutPrefix(c.Param("id"), cancelPrefix)
+	if !ok {
+		return h.fail(c, notFound)
+	}
+	t, err := h.svc.Order(c.Request().Context(), partnerOf(c), core.ChannelTMF, id)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	cp, err := cancelView(t)
+	if err != nil {
+		return h.fail(c, notFound)
+	}
+	return h.project(c, http.StatusOK, cp, fields)
+}
+
+func (h *Handler) listCancels(c echo.Context) error {
+	q, err := parseQuery(c, "fields", "offset", "limit", "id")
+	if err != nil {
+		return h.fail(c, err)
+	}
+	fields, err := cancelFields(q.Get("fields"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	offset, limit, err := page(q)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	var found []any
+	total := 0
+	err = h.svc.Orders(c.Request().Context(), partnerOf(c), core.ChannelTMF, func(t core.Transaction) (bool, error) {
+		if t.Status != core.TxCancelled {
+			return true, nil
+		}
+		cp, err := cancelView(t)
+		if err != nil {
+			return false, err
+		}
+		if q.Has("id") && q.Get("id") != cp.ID {
+			return true, nil
+		}
+		total++
+		if total > offset && len(found) < limit {
+			v, err := projection(cp, fields)
+			if err != nil {
+				return false, err
+			}
+			found = append(found, v)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if found == nil {
+		found = []any{}
+	}
+	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
+	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
+	return c.JSON(http.StatusOK, found)
+}
+
+// ---- hub ----
+
+func (h *Handler) registerHub(c echo.Context) error {
+	var r HubInput
+	if err := h.decode(c, &r); err != nil {
+		return h.fail(c, err)
+	}
+	u, err := url.Parse(r.Callback)
+	if r.Callback == "" || len(r.Callback) > 2048 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return h.fail(c, invalid("callback must be an absolute http or https URL without credentials, query or fragment (at most 2048 characters)"))
+	}
+	if err := callback.ValidateURL(r.Callback, h.opts.AllowPrivateCallbacks); err != nil {
+		return h.fail(c, invalid("callback must not name a loopback, private or link-local address"))
+	}
+	if _, err := eventFilter(r.Query); err != nil {
+		return h.fail(c, err)
+	}
+	hub, err := h.svc.RegisterHub(c.Request().Context(), partnerOf(c), core.ChannelTMF, r.Callback, r.Query)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	h.log.InfoContext(c.Request().Context(), "tmf hub registered", "partner", hub.Partner, "hub", hub.ID, "callback", hub.Callback)
+	c.Response().Header().Set(echo.HeaderLocation, PathHubs+"/"+hub.ID)
+	return c.JSON(http.StatusCreated, Hub{ID: hub.ID, Callback: hub.Callback, Query: hub.Query})
+}
+
+func (h *Handler) unregisterHub(c echo.Context) error {
+	if err := h.svc.UnregisterHub(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id")); err != nil {
+		return h.fail(c, err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// ---- queries ----
+
+// parseQuery refuses parameters other than allowed, repeated ones and an
+// unparsable query string.
+func parseQuery(c echo.Context, allowed ...string) (url.Values, error) {
+	q, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return nil, invalid("the query string is malformed")
+	}
+	for k, vs := range q {
+		if !slices.Contains(allowed, k) {
+			return nil, invalid("unsupported query parameter %q (supported: %s)", truncate(k, 64), strings.Join(allowed, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, invalid("query parameter %q is repeated", k)
+		}
+	}
+	return q, nil
+}
+
+func page(q url.Values) (offset, limit int, err error) {
+	offset, limit = 0, DefaultLimit
+	if s := q.Get("offset"); q.Has("offset") {
+		if offset, err = strconv.Atoi(s); err != nil || offset < 0 || offset > 1_000_000_000 {
+			return 0, 0, invalid("offset must be a whole number from 0")
+		}
+	}
+	if s := q.Get("limit"); q.Has("limit") {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > MaxLimit {
+			return 0, 0, invalid("limit must be a whole number from 1 to %d", MaxLimit)
+		}
+	}
+	return offset, limit, nil
+}
+
+var orderStates = []string{"acknowledged", "inProgress", "completed", "failed", "partial", "cancelled"}
+
+// jsonNames lists the JSON attribute names of a struct type's value.
+func jsonNames(v any) []string {
+	b, _ := json.Marshal(v)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m)
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var (
+	orderAttributes = jsonNames(ProductOrder{ExternalID: "x", Category: "x", CancellationDate: "x", CancellationReason: "x", CompletionDate: "x",
+		Description: "x", NotificationContact: "x", Priority: "x", RequestedCompletionDate: "x", RequestedStartDate: "x", Note: []Note{{}},
+		Ext: Ext{"x", "x", "x"}})
+	cancelAttributes = jsonNames(CancelProductOrder{CancellationReason: "x", EffectiveCancellationDate: "x", RequestedCancellationDate: "x", Ext: Ext{"x", "x", "x"}})
+)
+
+func orderFields(s string) (map[string]bool, error)  { return fieldSet(s, orderAttributes) }
+func cancelFields(s string) (map[string]bool, error) { return fieldSet(s, cancelAttributes) }
+
+// fieldSet parses fields=a,b; nil means every attribute. id and href are
+// always answered.
+func fieldSet(s string, known []string) (map[string]bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	set := map[string]bool{"id": true, "href": true}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(known, f) {
+			return nil, invalid("fields: unknown attribute %q (known: %s)", truncate(f, 64), strings.Join(known, ", "))
+		}
+		set[f] = true
+	}
+	return set, nil
+}
+
+// projection keeps the attributes of fields (all when nil).
+func projection(v any, fields map[string]bool) (any, error) {
+	if fields == nil {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k := range m {
+		if !fields[k] {
+			delete(m, k)
+		}
+	}
+	return m, nil
+}
+
+func (h *Handler) project(c echo.Context, status int, v any, fields map[string]bool) error {
+	p, err := projection(v, fields)
+	if err != nil {
+		return h.fail(c, core.Internal(err))
+	}
+	return c.JSON(status, p)
+}
+
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// ---- errors ----
+
+// checker collects the problems of a request; the API's Error carries
+// them in one message.
+type checker struct{ msgs []string }
+
+func (k *checker) add(format string, args ...any) {
+	if len(k.msgs) < 20 {
+		k.msgs = append(k.msgs, fmt.Sprintf(format, args...))
+	}
+}
+
+func (k *checker) maxLen(field, v string, max int) {
+	if len([]rune(v)) > max {
+		k.add("%s must be at most %d characters", field, max)
+	}
+}
+
+func (k *checker) date(field, v string) {
+	if v == "" {
+		return
+	}
+	if _, err := time.Parse(time.RFC3339, v); err != nil {
+		k.add("%s must be an RFC 3339 date-time", field)
+	}
+}
+
+func (k *checker) err() error {
+	if len(k.msgs) == 0 {
+		return nil
+	}
+	return invalid("%s", strings.Join(k.msgs, "; "))
+}
+
+// fail answers err in the API's one error shape.
+func (h *Handler) fail(c echo.Context, err error) error {
+	e := core.AsError(err)
+	w := wireOf(e)
+	if w.status >= 500 {
+		h.log.ErrorContext(c.Request().Context(), "tmf internal error", "error", err.Error())
+	}
+	if secs, ok := core.RetryAfterSeconds(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	return h.failWire(c, w)
+}
+
+func (h *Handler) failWire(c echo.Context, w wireError) error {
+	h.log.InfoContext(c.Request().Context(), "tmf request refused", "status", w.status, "code", w.code)
+	return c.JSON(w.status, errorBody(w))
+}
