@@ -50,6 +50,9 @@ func Contract(t *testing.T, open func(t *testing.T) core.Store) {
 		{"ValuesAreCopies", contractCopies},
 		{"ConcurrentNumberClaims", contractConcurrentNumbers},
 		{"ConcurrentNextSeq", contractConcurrentSeq},
+		{"ConcurrentSameKey", contractConcurrentSameKey},
+		{"ConcurrentReadModifyWrite", contractConcurrentReadModifyWrite},
+		{"CancelledContext", contractCancelled},
 		{"SandboxActivate", contractSandboxActivate},
 		{"SandboxSubmitAndExecute", contractSandboxEngine},
 	} {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -141,4 +142,90 @@ func contractConcurrentSeq(t *testing.T, st core.Store) {
 	var next uint64
 	update(t, st, func(tx core.Tx) (err error) { next, err = tx.NextSeq("seq"); return err })
 	assert.Equal(t, uint64(claimers*rounds+1), next)
+}
+
+// contractConcurrentSameKey: Updates that look a transaction key up and
+// create the transaction when it is absent (the engine's Submit), run
+// concurrently with one key, all succeed and all answer the one
+// transaction that was stored.
+func contractConcurrentSameKey(t *testing.T, st core.Store) {
+	answered := make([]string, claimers)
+	errs := make([]error, claimers)
+	var wg sync.WaitGroup
+	for g := range claimers {
+		wg.Go(func() {
+			errs[g] = st.Update(ctx, func(tx core.Tx) error {
+				answered[g] = ""
+				prev, ok, err := tx.TransactionByKey("demo-rsp", core.ChannelMVNX, "ActivateSubscriber", "msg-1")
+				if err != nil {
+					return err
+				}
+				if ok {
+					answered[g] = prev.ID
+					return nil
+				}
+				seq, err := tx.NextSeq("transaction")
+				if err != nil {
+					return err
+				}
+				x := txn(fmt.Sprintf("tx-%d", g), "msg-1", core.TxReceived, at(g))
+				x.Seq = seq
+				if err := tx.PutTransaction(x); err != nil {
+					return err
+				}
+				answered[g] = x.ID
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for g, err := range errs {
+		require.NoError(t, err, "caller %d", g)
+	}
+	winner := answered[0]
+	for g, id := range answered {
+		assert.Equal(t, winner, id, "caller %d", g)
+	}
+	assert.Equal(t, winner, txByKey(t, st, "demo-rsp", core.ChannelMVNX, "ActivateSubscriber", "msg-1"))
+	assert.Equal(t, []string{winner}, read(t, st, func(tx core.Tx) ([]string, error) { return tx.UnfinishedTransactions(0) }))
+	x, _ := lookup(t, st, func(tx core.Tx) (core.Transaction, bool, error) { return tx.Transaction(winner) })
+	assert.Equal(t, uint64(1), x.Seq, "the losers' sequence values were not drawn")
+}
+
+// contractConcurrentReadModifyWrite: concurrent Updates that each read a
+// record and write it back changed lose no change: each sees the one
+// committed before it.
+func contractConcurrentReadModifyWrite(t *testing.T, st core.Store) {
+	update(t, st, func(tx core.Tx) error { return tx.PutPlan(core.Plan{Code: "P", Partners: []core.PartnerID{"p"}}) })
+	errs := make([]error, claimers)
+	var wg sync.WaitGroup
+	for g := range claimers {
+		wg.Go(func() {
+			for r := range rounds {
+				err := st.Update(ctx, func(tx core.Tx) error {
+					pl, ok, err := tx.Plan("P")
+					if err != nil || !ok {
+						return errors.Join(err, errors.New("plan P is gone"))
+					}
+					pl.Offerings = append(pl.Offerings, fmt.Sprintf("o-%02d-%d", g, r))
+					return tx.PutPlan(pl)
+				})
+				if err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	pl, _ := lookup(t, st, func(tx core.Tx) (core.Plan, bool, error) { return tx.Plan("P") })
+	assert.Len(t, pl.Offerings, claimers*rounds, "no lost update")
+	seen := map[string]bool{}
+	for _, o := range pl.Offerings {
+		assert.False(t, seen[o], o)
+		seen[o] = true
+	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -428,4 +429,20 @@ func contractCopies(t *testing.T, st core.Store) {
 	gotD, _ := lookup(t, st, func(tx core.Tx) (core.Delivery, bool, error) { return tx.Delivery("d-c") })
 	assert.Equal(t, delivery("d-c", "tx-c", "p-c", core.DeliveryPending, at(0), at(0)), gotD)
 	assert.Equal(t, core.PartnerID("p-c"), partnerBy(t, st, func(tx core.Tx) (core.Partner, bool, error) { return tx.PartnerByAPIKeyHash("hc") }))
+}
+
+// contractCancelled: an Update or View whose context has ended answers
+// the context's error, and the Update writes nothing.
+func contractCancelled(t *testing.T, st core.Store) {
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	err := st.Update(cctx, func(tx core.Tx) error { return tx.PutPlan(core.Plan{Code: "P-c"}) })
+	assert.ErrorIs(t, err, context.Canceled)
+	err = st.View(cctx, func(tx core.Tx) error { _, _, err := tx.Plan("P-c"); return err })
+	assert.ErrorIs(t, err, context.Canceled)
+	_, ok := lookup(t, st, func(tx core.Tx) (core.Plan, bool, error) { return tx.Plan("P-c") })
+	assert.False(t, ok)
+	update(t, st, func(tx core.Tx) error { return tx.PutPlan(core.Plan{Code: "P-c"}) })
+	_, ok = lookup(t, st, func(tx core.Tx) (core.Plan, bool, error) { return tx.Plan("P-c") })
+	assert.True(t, ok, "the store works after a cancelled call")
 }
