@@ -40,7 +40,7 @@ func fullEntities() []entity {
 		CreatedAt: at(1), UpdatedAt: at(2), CeasedAt: at(3),
 	}
 	return []entity{
-		entityOf("Partner", core.Partner{ID: "p-1", Name: "Partner Ünö ✓ <Name: "Partner One", Username: "p1">", Username: "p1", PasswordHash: "$2a$04$abc",
+		entityOf("Partner", core.Partner{ID: "p-1", Name: "Partner Ünö ✓ <&>", Username: "p1", PasswordHash: "$2a$04$abc",
 			APIKeyHashes: []string{"h1", "h2"}, RootAccount: "acc-1", WebhookSecret: "whsec_abc", CallbackURL: "https://p.example/cb",
 			SecretShown: true, RateLimit: &core.RateLimit{RPS: 2.5, Burst: 7}},
 			core.Tx.PutPartner, func(tx core.Tx) (core.Partner, bool, error) { return tx.Partner("p-1") }),
