@@ -43,6 +43,8 @@ func Contract(t *testing.T, open func(t *testing.T) core.Store) {
 		{"DeliveryQueues", contractDeliveries},
 		{"DueDeliveriesSkip", contractDueSkip},
 		{"Hubs", contractHubs},
+		{"LongLists", contractLongLists},
+		{"RewriteInOneUpdate", contractRewriteInOneUpdate},
 		{"FailedUpdateWritesNothing", contractRollback},
 		{"LaterUpdateSeesEarlierCommits", contractLaterSees},
 		{"ViewRefusesWrites", contractViewRefuses},
