@@ -29,6 +29,7 @@ import (
 	"simgate/rest/sps"
 	"simgate/soap"
 	"simgate/store"
+	"simgate/store/postgres"
 )
 
 type serveConfig struct {
@@ -50,6 +51,7 @@ type serveConfig struct {
 	rateBurst                    int
 	trustProxy                   bool
 	bench                        benchHooks // simgate bench's hidden hooks (benchhook.go)
+	pg                           pgOptions  // --store: PostgreSQL instead of the bbolt file
 }
 
 func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -77,7 +79,11 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.IntVar(&cfg.rateBurst, "rate-burst", 400, "requests a partner may send at once above --rate-limit (0: one second's worth)")
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For when the peer is a loopback, private or link-local address (a reverse proxy)")
 	cfg.bench.register(fs)
+	cfg.pg.register(fs, true)
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if err := cfg.pg.check(); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -110,25 +116,55 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{err}
 	}
 	cfg.metrics = metrics.New()
-	db, err := openDBWith(cfg.db, store.Options{OnCommit: cfg.metrics.ObserveCommit})
-	if err != nil {
-		return err
+	var (
+		st      core.Store
+		db      *store.DB // the bbolt store; nil on PostgreSQL
+		empty   func() (bool, error)
+		closeDB func() error
+		where   = cfg.db
+	)
+	if cfg.pg.enabled() {
+		pg, err := cfg.pg.open(ctx, log, true)
+		if err != nil {
+			log.Error("opening the PostgreSQL store", "error", err)
+			return err
+		}
+		st, closeDB, where = pg, pg.Close, "postgres"
+		empty = func() (bool, error) { return pg.Empty(ctx) }
+		cfg.metrics.WatchOutbox(func() (int, int, error) {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return pg.OutboxDepth(sctx, outboxCountCap)
+		})
+	} else {
+		bdb, err := openDBWith(cfg.db, store.Options{OnCommit: cfg.metrics.ObserveCommit})
+		if err != nil {
+			return err
+		}
+		st, db, closeDB, empty = bdb, bdb, bdb.Close, bdb.Empty
+		cfg.metrics.WatchOutbox(func() (int, int, error) { return bdb.OutboxDepth(outboxCountCap) })
 	}
-	cfg.metrics.WatchOutbox(func() (int, int, error) { return db.OutboxDepth(outboxCountCap) })
 	defer func() {
-		if err := db.Close(); err != nil {
+		if err := closeDB(); err != nil {
 			log.Error("closing the database", "error", err)
 		} else {
-			log.Info("database closed", "db", cfg.db)
+			log.Info("database closed", "db", where)
 		}
 	}()
 	pw := store.Bcrypt{Cost: cfg.bcryptCost}
 	if cfg.demo {
-		if err := loadSandbox(ctx, db, pw, log); err != nil {
+		load := func() error { return loadSandbox(ctx, st, empty, pw, log) }
+		if pg, ok := st.(*postgres.DB); ok {
+			// Instances starting at once: the first loads, the others find it loaded.
+			err = pg.Exclusive(ctx, "demo", load)
+		} else {
+			err = load()
+		}
+		if err != nil {
 			return err
 		}
 	}
-	svc, err := core.NewService(db, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod,
+	svc, err := core.NewService(st, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod,
 		RateLimit: core.RateLimit{RPS: cfg.rateLimit, Burst: cfg.rateBurst}})
 	if err != nil {
 		return err
@@ -145,6 +181,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		PerPartner:       cfg.perPartner,
 		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
 		Observer:         cfg.metrics,
+		Shared:           db == nil, // other instances may share the PostgreSQL store
 		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
 			return schedule.Next(attempts, retryAfter, nil)
 		},
@@ -162,7 +199,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ae := echo.New()
 		ae.HideBanner, ae.HidePort = true, true
 		ae.Use(rest.RequestLog(log))
-		registerAdmin(ae, db, eng)
+		registerAdmin(ae, st, db, eng)
 		aln, err := net.Listen("tcp", cfg.adminAddr)
 		if err != nil {
 			ln.Close()
@@ -188,7 +225,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	ready.Store(true)
-	log.Info("simgate listening", "addr", ln.Addr().String(), "db", cfg.db, "demo", cfg.demo, "private_callbacks", allowPrivate)
+	log.Info("simgate listening", "addr", ln.Addr().String(), "db", where, "demo", cfg.demo, "private_callbacks", allowPrivate)
 
 	select {
 	case err := <-errc:
@@ -244,8 +281,8 @@ func openDBWith(path string, opts store.Options) (*store.DB, error) {
 
 // loadSandbox imports the demo inventory, but only into an empty database:
 // it never writes over data an operator or a partner created.
-func loadSandbox(ctx context.Context, db *store.DB, pw store.Bcrypt, log *slog.Logger) error {
-	empty, err := db.Empty()
+func loadSandbox(ctx context.Context, db core.Store, isEmpty func() (bool, error), pw store.Bcrypt, log *slog.Logger) error {
+	empty, err := isEmpty()
 	if err != nil {
 		return err
 	}

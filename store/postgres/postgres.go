@@ -19,8 +19,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 	"runtime/debug"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,6 +81,10 @@ type DB struct {
 	opts Options
 
 	closed atomic.Bool
+	schema string // current_schema(), for advisory lock keys
+	// seqSites remembers, per Update call site (the code address of fn),
+	// the sequences its fns draw from (see sequenceLocks).
+	seqSites sync.Map // uintptr -> []string
 
 	retries atomic.Uint64
 }
@@ -154,6 +161,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	if schema == "" {
 		return errors.New("postgres: no schema to create tables in: check search_path and the schema's privileges")
 	}
+	d.schema = schema
 	// One lock per schema: instances of unrelated deployments sharing a
 	// server (or tests, each in a schema) do not wait for each other.
 	h := fnv.New64a()
@@ -298,11 +306,27 @@ func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
 const commitTimeout = time.Minute
 
 func (d *DB) attempt(ctx context.Context, fn func(core.Tx) error) error {
-	pt, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	site := reflect.ValueOf(fn).Pointer()
+	unlock, err := d.sequenceLocks(ctx, conn, site)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pt, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	t := &tx{d: d, ctx: ctx, pg: pt, write: true}
+	defer func() {
+		if len(t.seqs) > 0 {
+			d.rememberSequences(site, t.seqs)
+		}
+	}()
 	if err := call(t, fn); err != nil {
 		_ = pt.Rollback(context.WithoutCancel(ctx))
 		if t.failed != nil && retryable(t.failed) {
@@ -321,6 +345,71 @@ func (d *DB) attempt(ctx context.Context, fn func(core.Tx) error) error {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
+}
+
+// A sequence is one row: every transaction drawing from it updates that
+// row, and under SERIALIZABLE each one that waited for the row lock is
+// refused when the holder commits, so under load most draws fail and run
+// again (a herd). Instead, the transactions of a call site known to draw
+// from a sequence wait for an advisory lock of that sequence before they
+// begin: they queue instead of colliding, and their snapshot already sees
+// the previous holder's commit. Sites are told apart by fn's code address,
+// which every closure of one source location shares; a site is learnt the
+// first time one of its fns draws. Locks are taken in name order, so two
+// sites drawing the same sequences cannot deadlock.
+func (d *DB) sequenceLocks(ctx context.Context, conn *pgxpool.Conn, site uintptr) (unlock func(), err error) {
+	v, ok := d.seqSites.Load(site)
+	if !ok {
+		return func() {}, nil
+	}
+	names := v.([]string)
+	keys := make([]int64, len(names))
+	for i, name := range names {
+		keys[i] = d.lockKey("sequence " + name)
+	}
+	held := 0
+	unlock = func() {
+		for _, k := range keys[:held] {
+			if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", k); err != nil {
+				// The lock dies with the session: drop the connection.
+				_ = conn.Conn().Close(context.Background())
+				return
+			}
+		}
+	}
+	for _, k := range keys {
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", k); err != nil {
+			unlock()
+			return nil, fmt.Errorf("postgres: sequence lock: %w", err)
+		}
+		held++
+	}
+	return unlock, nil
+}
+
+func (d *DB) rememberSequences(site uintptr, used map[string]bool) {
+	var known []string
+	if v, ok := d.seqSites.Load(site); ok {
+		known = v.([]string)
+	}
+	names := slices.Clone(known)
+	for name := range used {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == len(known) {
+		return
+	}
+	slices.Sort(names)
+	d.seqSites.Store(site, names)
+}
+
+// lockKey names an advisory lock of this schema.
+func (d *DB) lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("simgate " + d.schema + " " + name))
+	return int64(h.Sum64() >> 1)
 }
 
 // call runs fn; a panic becomes fn's error, as in the bbolt store.
@@ -361,4 +450,26 @@ func (d *DB) OutboxDepth(ctx context.Context, maxCount int) (pending, dead int, 
 		(SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = $1 LIMIT $2) AS d)`,
 		[]byte(core.DeliveryDead), limitArg(maxCount)).Scan(&pending, &dead)
 	return pending, dead, err
+}
+
+// Exclusive runs fn while holding a session advisory lock named by name
+// in this database's schema, so that instances starting at once do a
+// one-time job (loading the demo inventory) one after the other.
+func (d *DB) Exclusive(ctx context.Context, name string, fn func() error) error {
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	key := d.lockKey("exclusive " + name)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("postgres: taking the %s lock: %w", name, err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); err != nil {
+			// The lock dies with the session: drop the connection.
+			conn.Conn().Close(context.Background()) //nolint:errcheck
+		}
+	}()
+	return fn()
 }

@@ -26,6 +26,7 @@ type tx struct {
 	// fails, PostgreSQL refuses the rest of the transaction, and Update
 	// must know why whatever fn made of the error.
 	failed error
+	seqs   map[string]bool // the sequences NextSeq drew from
 }
 
 var _ core.Tx = (*tx)(nil)
@@ -317,10 +318,17 @@ func (t *tx) NumberByReservation(reservationID string) (core.Number, bool, error
 // transactions have locked (they are taking them), so activations from
 // one pool on several instances pick different numbers instead of
 // colliding on the first one.
+//
+// When every Available number is locked, it answers the first one anyway
+// rather than none: those transactions may yet roll back, and an empty
+// answer would refuse an activation while the pool still has numbers.
 func (t *tx) FirstAvailableNumber(owner core.PartnerID, pool string) (core.Number, bool, error) {
-	q := "SELECT data FROM numbers WHERE avail_owner = $1 AND avail_pool = $2 ORDER BY msisdn LIMIT 1"
+	const q = "SELECT data FROM numbers WHERE avail_owner = $1 AND avail_pool = $2 ORDER BY msisdn LIMIT 1"
 	if t.write {
-		q += " FOR UPDATE SKIP LOCKED"
+		n, ok, err := one[core.Number](t, "first available number", q+" FOR UPDATE SKIP LOCKED", b(string(owner)), b(pool))
+		if ok || err != nil {
+			return n, ok, err
+		}
 	}
 	return one[core.Number](t, "first available number", q, b(string(owner)), b(pool))
 }
@@ -485,6 +493,10 @@ func (t *tx) NextSeq(name string) (uint64, error) {
 	if err := t.writable("sequence", name); err != nil {
 		return 0, err
 	}
+	if t.seqs == nil {
+		t.seqs = map[string]bool{}
+	}
+	t.seqs[name] = true
 	var n int64
 	err := t.pg.QueryRow(t.ctx, `INSERT INTO sequences (name, value) VALUES ($1, 1)
 		ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value`, b(name)).Scan(&n)
