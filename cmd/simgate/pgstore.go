@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"simgate/store/postgres"
@@ -76,3 +80,38 @@ func bboltOnly(what string) echo.HandlerFunc {
 }
 
 const pgAdvice = "back it up with pg_dump (or the server's own backups) and check it with PostgreSQL's tools (amcheck); simgate's constraints and indexes are kept by the database"
+
+// benchSchema creates a new schema in the database dsn names and answers a
+// connection string that uses it, and a function that drops it.
+func benchSchema(ctx context.Context, dsn string) (string, func(), error) {
+	if err := (pgOptions{dsn: dsn, maxConns: 1, stmtTimeout: time.Minute}).check(); err != nil {
+		return "", nil, err
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: connecting to --store: %w", err)
+	}
+	defer conn.Close(ctx)
+	var r [6]byte
+	_, _ = rand.Read(r[:])
+	schema := "simgate_bench_" + hex.EncodeToString(r[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return "", nil, fmt.Errorf("bench: creating schema %s: %w", schema, err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if c, err := pgx.Connect(dctx, dsn); err == nil {
+			_, _ = c.Exec(dctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+			_ = c.Close(dctx)
+		}
+	}
+	return u.String(), drop, nil
+}
