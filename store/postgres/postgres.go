@@ -70,9 +70,12 @@ type Options struct {
 	SkipMigrations bool
 	// Log receives migration progress; nil discards it.
 	Log *slog.Logger
-	// OnCommit, when set, is called after each committed Update with the
-	// number of attempts it took and the duration of the last one.
+	// OnCommit, when set, is called after each committed transaction
+	// with the number of attempts it took and the duration of the last one.
 	OnCommit func(attempts int, took time.Duration)
+	// NoGroupCommit runs every Update in a transaction of its own, even
+	// those that draw from a sequence (see group.go).
+	NoGroupCommit bool
 }
 
 // DB is the PostgreSQL store. It is safe for concurrent use.
@@ -85,6 +88,9 @@ type DB struct {
 	// seqSites remembers, per Update call site (the code address of fn),
 	// the sequences its fns draw from (see sequenceLocks).
 	seqSites sync.Map // uintptr -> []string
+
+	groupsMu sync.Mutex
+	groups   map[string]*group // by the sequences their sites draw from
 
 	retries atomic.Uint64
 }
@@ -225,10 +231,18 @@ func mustSub(f fs.FS, dir string) fs.FS {
 	return sub
 }
 
-// Close closes the pool; Update and View fail from then on.
+// Close stops the group committers, once they have answered what was
+// queued, then closes the pool; Update and View fail from then on.
 func (d *DB) Close() error {
 	if d.closed.Swap(true) {
 		return ErrClosed
+	}
+	d.groupsMu.Lock()
+	groups := d.groups
+	d.groups = nil
+	d.groupsMu.Unlock()
+	for _, g := range groups {
+		g.close()
 	}
 	d.pool.Close()
 	return nil
@@ -274,10 +288,14 @@ func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
 	if d.closed.Load() {
 		return ErrClosed
 	}
+	site := reflect.ValueOf(fn).Pointer()
+	if v, ok := d.seqSites.Load(site); ok && !d.opts.NoGroupCommit {
+		return d.group(v.([]string)).update(ctx, fn)
+	}
 	deadline := time.Now().Add(d.opts.RetryFor)
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
-		err := d.attempt(ctx, fn)
+		err := d.attempt(ctx, fn, site)
 		if err == nil {
 			if d.opts.OnCommit != nil {
 				d.opts.OnCommit(attempt, time.Since(start))
@@ -305,14 +323,17 @@ func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
 // commitTimeout bounds a COMMIT, which runs without the caller's ctx.
 const commitTimeout = time.Minute
 
-func (d *DB) attempt(ctx context.Context, fn func(core.Tx) error) error {
+func (d *DB) attempt(ctx context.Context, fn func(core.Tx) error, site uintptr) error {
 	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	defer conn.Release()
-	site := reflect.ValueOf(fn).Pointer()
-	unlock, err := d.sequenceLocks(ctx, conn, site)
+	var names []string
+	if v, ok := d.seqSites.Load(site); ok {
+		names = v.([]string)
+	}
+	unlock, err := d.sequenceLocks(ctx, conn, names)
 	if err != nil {
 		return err
 	}
@@ -357,12 +378,7 @@ func (d *DB) attempt(ctx context.Context, fn func(core.Tx) error) error {
 // which every closure of one source location shares; a site is learnt the
 // first time one of its fns draws. Locks are taken in name order, so two
 // sites drawing the same sequences cannot deadlock.
-func (d *DB) sequenceLocks(ctx context.Context, conn *pgxpool.Conn, site uintptr) (unlock func(), err error) {
-	v, ok := d.seqSites.Load(site)
-	if !ok {
-		return func() {}, nil
-	}
-	names := v.([]string)
+func (d *DB) sequenceLocks(ctx context.Context, conn *pgxpool.Conn, names []string) (unlock func(), err error) {
 	keys := make([]int64, len(names))
 	for i, name := range names {
 		keys[i] = d.lockKey("sequence " + name)
@@ -473,3 +489,7 @@ func (d *DB) Exclusive(ctx context.Context, name string, fn func() error) error 
 	}()
 	return fn()
 }
+
+// reflect0 answers fn's call site: the code address closures of one
+// source location share.
+func reflect0(fn func(core.Tx) error) uintptr { return reflect.ValueOf(fn).Pointer() }

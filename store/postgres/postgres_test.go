@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -207,4 +208,57 @@ func TestEmptyAndOutboxDepth(t *testing.T) {
 	// A put in View is refused with the bbolt store's error.
 	err = db.View(ctx, func(tx core.Tx) error { return tx.PutPlan(core.Plan{Code: "x"}) })
 	assert.ErrorIs(t, err, store.ErrReadOnly)
+}
+
+// Updates that draw from a sequence share transactions (group commit): a
+// fn's error undoes its own writes only, whatever shares its transaction,
+// and the sequence stays gap-free.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	db := pgtest.Open(t)
+	const n = 64
+	boom := errors.New("refused")
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	seqs := make([]uint64, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = db.Update(ctx, func(tx core.Tx) error {
+				s, err := tx.NextSeq("g")
+				if err != nil {
+					return err
+				}
+				if err := tx.PutPlan(core.Plan{Code: fmt.Sprint("P", i)}); err != nil {
+					return err
+				}
+				if i%4 == 0 {
+					return boom
+				}
+				seqs[i] = s
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	var got []uint64
+	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
+		for i := range n {
+			_, ok, err := tx.Plan(fmt.Sprint("P", i))
+			require.NoError(t, err)
+			if i%4 == 0 {
+				assert.ErrorIs(t, errs[i], boom)
+				assert.False(t, ok, "the failed fn %d left its write", i)
+			} else {
+				require.NoError(t, errs[i])
+				assert.True(t, ok, "fn %d lost its write", i)
+				got = append(got, seqs[i])
+			}
+		}
+		return nil
+	}))
+	slices.Sort(got)
+	want := make([]uint64, len(got))
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	assert.Equal(t, want, got, "the failed fns gave their values back")
 }
