@@ -71,7 +71,7 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&cfg.callbackTimeout, "callback-timeout", callback.DefaultTimeout, "timeout of one notification delivery attempt")
 	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
-	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests")
+	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests (16 with --store: executions share PostgreSQL commits)")
 	fs.IntVar(&cfg.perPartner, "deliveries-per-partner", 16, "notifications in flight at once to one partner (one slow partner delays only itself)")
 	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
 	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
@@ -85,6 +85,13 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if err := cfg.pg.check(); err != nil {
 		return cfg, err
+	}
+	workersSet := false
+	fs.Visit(func(f *flag.Flag) { workersSet = workersSet || f.Name == "workers" })
+	if cfg.pg.enabled() && !workersSet {
+		// The PostgreSQL store commits the executions queued behind one
+		// counter together: more of them in flight, fewer commits.
+		cfg.workers = 16
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,8 +40,15 @@ type group struct {
 type groupReq struct {
 	ctx    context.Context
 	fn     func(core.Tx) error
-	result chan error // buffered
+	state  atomic.Int32 // queued, then started (by the group) or abandoned (by the caller)
+	result chan error   // buffered, so the group never waits for a caller
 }
+
+const (
+	queued int32 = iota
+	started
+	abandoned
+)
 
 // group answers the committer of the sites drawing from names.
 func (d *DB) group(names []string) *group {
@@ -78,9 +86,17 @@ func (g *group) update(ctx context.Context, fn func(core.Tx) error) error {
 		return ctx.Err()
 	}
 	g.mu.RUnlock()
-	// Once queued the answer always comes: ctx ending before fn runs makes
-	// it ctx.Err(), after that it is the truth about the commit.
-	return <-r.result
+	// A caller whose ctx ends before its group starts leaves; once the
+	// group has started, it waits for the truth about the commit.
+	select {
+	case err := <-r.result:
+		return err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, abandoned) {
+			return ctx.Err()
+		}
+		return <-r.result
+	}
 }
 
 func (g *group) close() {
@@ -121,8 +137,8 @@ func (g *group) loop() {
 func (g *group) run(batch []*groupReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.result <- err
+		if err := r.ctx.Err(); err != nil || !r.state.CompareAndSwap(queued, started) {
+			r.result <- r.ctx.Err()
 			continue
 		}
 		live = append(live, r)
