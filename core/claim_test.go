@@ -164,3 +164,22 @@ func TestStoppedEngineGivesClaimsBack(t *testing.T) {
 		assert.Empty(t, d.Attempts[:len(d.Attempts)-1], "the interrupted attempt left no record")
 	}
 }
+
+// A claim left by an engine that died (its NextAt pushed a lease ahead,
+// no attempt recorded) is not sent before the lease ends, and is sent by
+// another engine after it, once, with the same webhook-id.
+func TestExpiredClaimIsDeliveredByAnotherEngine(t *testing.T) {
+	db := sharedStore(t)
+	now := time.Now().UTC()
+	leaseEnd := now.Add(300 * time.Millisecond)
+	require.NoError(t, db.Update(context.Background(), func(tx core.Tx) error {
+		return tx.PutDelivery(core.Delivery{ID: "msg_dead_engine", Partner: "fast", TxID: "t", URL: "http://partner.invalid/",
+			Status: core.DeliveryPending, NextAt: leaseEnd, CreatedAt: now})
+	}))
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	sharedEngine(t, db, sender)
+	ds := waitAllDelivered(t, db, 1)
+	require.Len(t, ds[0].Attempts, 1)
+	assert.False(t, ds[0].Attempts[0].At.Before(leaseEnd), "sent before the claim expired")
+	assert.Equal(t, 1, sender.count("msg_dead_engine"))
+}
