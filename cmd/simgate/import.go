@@ -35,7 +35,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var db core.Store
 	into := *dbPath
 	if pg.enabled() {
-		pdb, err := pg.open(ctx, nil, true)
+		pdb, err := pg.open(ctx, nil, true, nil)
 		if err != nil {
 			return err
 		}

@@ -159,7 +159,7 @@ func (t *opsTarget) direct() bool { return t.db != "" || t.pg.enabled() }
 // PostgreSQL database (running servers or not: it is shared), unmigrated.
 func (t *opsTarget) withDB(fn func(core.Store) error) error {
 	if t.pg.enabled() {
-		db, err := t.pg.open(context.Background(), nil, false)
+		db, err := t.pg.open(context.Background(), nil, false, nil)
 		if err != nil {
 			return err
 		}

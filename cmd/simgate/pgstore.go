@@ -57,7 +57,8 @@ func (o pgOptions) check() error {
 
 // open connects and, unless the caller only reads (operator commands),
 // migrates the schema.
-func (o pgOptions) open(ctx context.Context, log *slog.Logger, migrate bool) (*postgres.DB, error) {
+// onCommit may be nil (see postgres.Options.OnCommit).
+func (o pgOptions) open(ctx context.Context, log *slog.Logger, migrate bool, onCommit func(int, time.Duration)) (*postgres.DB, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -66,6 +67,7 @@ func (o pgOptions) open(ctx context.Context, log *slog.Logger, migrate bool) (*p
 		StatementTimeout: o.stmtTimeout,
 		SkipMigrations:   !migrate,
 		Log:              log,
+		OnCommit:         onCommit,
 	})
 }
 

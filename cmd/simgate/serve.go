@@ -131,7 +131,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		where   = cfg.db
 	)
 	if cfg.pg.enabled() {
-		pg, err := cfg.pg.open(ctx, log, true)
+		pg, err := cfg.pg.open(ctx, log, true, cfg.metrics.ObserveCommit)
 		if err != nil {
 			log.Error("opening the PostgreSQL store", "error", err)
 			return err

@@ -152,7 +152,7 @@ func (g *group) run(batch []*groupReq) {
 		errs, err := g.attempt(live)
 		if err == nil {
 			if g.d.opts.OnCommit != nil {
-				g.d.opts.OnCommit(attempt, time.Since(start))
+				g.d.opts.OnCommit(len(live), time.Since(start))
 			}
 			for i, r := range live {
 				r.result <- errs[i]

@@ -70,9 +70,11 @@ type Options struct {
 	SkipMigrations bool
 	// Log receives migration progress; nil discards it.
 	Log *slog.Logger
-	// OnCommit, when set, is called after each committed transaction
-	// with the number of attempts it took and the duration of the last one.
-	OnCommit func(attempts int, took time.Duration)
+	// OnCommit, when set, is called after each committed transaction with
+	// the number of Update fns in it (more than one for a group, see
+	// group.go) and the duration of its last attempt, as the bbolt store's
+	// hook of the same name: the metrics of the two stores line up.
+	OnCommit func(requests int, took time.Duration)
 	// NoGroupCommit runs every Update in a transaction of its own, even
 	// those that draw from a sequence (see group.go).
 	NoGroupCommit bool
@@ -298,7 +300,7 @@ func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
 		err := d.attempt(ctx, fn, site)
 		if err == nil {
 			if d.opts.OnCommit != nil {
-				d.opts.OnCommit(attempt, time.Since(start))
+				d.opts.OnCommit(1, time.Since(start))
 			}
 			return nil
 		}
