@@ -97,9 +97,13 @@ func (l *multiListener) notified(key string) int {
 // activations, spread round robin: MVNX activations of 3,500 SIMs from a
 // pool of 3,000 numbers, 500 more for SIMs already asked for, SPS
 // activations, and resends of the same request (idempotency across
-// instances). Afterwards no SIM and no number is held by two
-// subscriptions, every acknowledged activation's notification arrived,
-// none was sent by two instances at once, and the outcomes add up.
+// instances). One instance is killed with SIGKILL halfway: requests it
+// did not answer go to another one, the others finish its executions and,
+// once their lease ends, send the notifications it had claimed.
+// Afterwards no SIM and no number is held by two subscriptions, every
+// acknowledged activation's notification arrived, none was sent by two
+// instances at once (a redelivery after the kill is allowed), and the
+// outcomes add up.
 func TestInstancesShareOnePostgreSQL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
@@ -144,11 +148,13 @@ func TestInstancesShareOnePostgreSQL(t *testing.T) {
 	require.NoError(t, err, string(out))
 
 	var bases []string
+	var procs []*exec.Cmd
 	for i := range instances {
 		addr := freeAddr(t)
 		logs := &syncBuffer{}
 		cmd := exec.Command(bin, "serve", "--store", dsn, "--addr", addr, "--admin-addr", "", "--bcrypt-cost", "4",
-			"--log-level", "warn", "--allow-private-callbacks", "true", "--rate-limit", "0", "--workers", "6", "--pg-max-conns", "12")
+			"--log-level", "warn", "--allow-private-callbacks", "true", "--rate-limit", "0", "--pg-max-conns", "12",
+			"--callback-timeout", "2s", "--delivery-lease", "8s")
 		cmd.Stderr = logs
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() {
@@ -160,7 +166,10 @@ func TestInstancesShareOnePostgreSQL(t *testing.T) {
 		})
 		waitHealthy(t, "http://"+addr)
 		bases = append(bases, "http://"+addr)
+		procs = append(procs, cmd)
 	}
+	const victim = instances - 1
+	var killOnce sync.Once
 
 	type request struct {
 		key, path, body string
@@ -213,14 +222,26 @@ func TestInstancesShareOnePostgreSQL(t *testing.T) {
 				if i >= len(reqs) {
 					return
 				}
-				r := reqs[i]
-				req, _ := http.NewRequest(http.MethodPost, bases[i%instances]+r.path, strings.NewReader(r.body))
-				req.Header.Set("Content-Type", "application/json")
-				if r.sps {
-					req.Header.Set("Authorization", "Bearer "+spsKey)
-					req.Header.Set("WholesaleCustomerId", "940000000001")
+				if i == len(reqs)/2 {
+					killOnce.Do(func() { _ = procs[victim].Process.Kill() })
 				}
-				res, err := client.Do(req)
+				r := reqs[i]
+				var res *http.Response
+				var err error
+				// An instance that does not answer (the killed one) is
+				// skipped: the request goes to the next, as behind a
+				// load balancer. The same request again is idempotent.
+				for try := range instances {
+					req, _ := http.NewRequest(http.MethodPost, bases[(i+try)%instances]+r.path, strings.NewReader(r.body))
+					req.Header.Set("Content-Type", "application/json")
+					if r.sps {
+						req.Header.Set("Authorization", "Bearer "+spsKey)
+						req.Header.Set("WholesaleCustomerId", "940000000001")
+					}
+					if res, err = client.Do(req); err == nil {
+						break
+					}
+				}
 				if err != nil {
 					failures.Add(1)
 					firstFailure.CompareAndSwap(nil, err.Error())

@@ -40,6 +40,7 @@ type serveConfig struct {
 	retrySchedule                string
 	allowPrivate                 string
 	workers                      int
+	deliveryLease                time.Duration
 	perPartner                   int
 	tokenTTL                     time.Duration
 	shutdownTimeout              time.Duration
@@ -72,6 +73,7 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
 	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests (16 with --store: executions share PostgreSQL commits)")
+	fs.DurationVar(&cfg.deliveryLease, "delivery-lease", 0, "with --store: how long a notification an instance claimed is kept from the other instances, longer than --callback-timeout + 5s (0: twice that plus 10s); a crashed instance's claims are sent again after it")
 	fs.IntVar(&cfg.perPartner, "deliveries-per-partner", 16, "notifications in flight at once to one partner (one slow partner delays only itself)")
 	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
 	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
@@ -85,6 +87,9 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if err := cfg.pg.check(); err != nil {
 		return cfg, err
+	}
+	if cfg.deliveryLease != 0 && cfg.deliveryLease <= cfg.callbackTimeout+5*time.Second {
+		return cfg, usageError{errors.New("--delivery-lease must be longer than --callback-timeout + 5s: an attempt may last that long")}
 	}
 	workersSet := false
 	fs.Visit(func(f *flag.Flag) { workersSet = workersSet || f.Name == "workers" })
@@ -189,6 +194,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
 		Observer:         cfg.metrics,
 		Shared:           db == nil, // other instances may share the PostgreSQL store
+		ClaimLease:       cfg.deliveryLease,
 		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
 			return schedule.Next(attempts, retryAfter, nil)
 		},
