@@ -26,10 +26,8 @@ const Env = "SIMGATE_TEST_POSTGRES"
 // Without SIMGATE_TEST_POSTGRES the test is skipped.
 func DSN(t testing.TB) string {
 	t.Helper()
+	Need(t)
 	base := os.Getenv(Env)
-	if base == "" {
-		t.Skip("PostgreSQL tests need a server: set " + Env + " (eval \"$(.ci/postgres.sh start)\", or make test-postgres)")
-	}
 	var r [6]byte
 	_, _ = rand.Read(r[:])
 	schema := "t_" + hex.EncodeToString(r[:])
@@ -57,6 +55,14 @@ func DSN(t testing.TB) string {
 		}
 	})
 	return WithSearchPath(base, schema)
+}
+
+// Need skips the test unless SIMGATE_TEST_POSTGRES names a server.
+func Need(t testing.TB) {
+	t.Helper()
+	if os.Getenv(Env) == "" {
+		t.Skip("PostgreSQL tests need a server: set " + Env + " (eval \"$(.ci/postgres.sh start)\", or make test-postgres)")
+	}
 }
 
 // WithSearchPath answers dsn with its search_path set to schema.
