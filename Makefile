@@ -8,7 +8,7 @@ GOFLAGS   ?=
 FUZZTIME  ?= 30s
 export GOFLAGS
 
-.PHONY: all build run reset test node-deps test-race check-generated generate vet fmt bench bench-store fuzz clean
+.PHONY: all build run reset test test-postgres node-deps test-race check-generated generate vet fmt bench bench-store fuzz clean
 
 all: build
 
@@ -28,6 +28,12 @@ reset:
 # the race detector.
 test: check-generated vet node-deps
 	$(GO) test -race -count=1 ./...
+
+# make test with a throwaway PostgreSQL cluster (.ci/postgres.sh), so that
+# the PostgreSQL store's tests run too instead of being skipped.
+test-postgres:
+	@dir=$$(mktemp -d /tmp/simgate-pg.XXXXXX) && trap 'bash .ci/postgres.sh stop '"$$dir" EXIT && \
+	eval "$$(bash .ci/postgres.sh start $$dir)" && $(MAKE) test
 
 # The node soap client the WSDL interoperability test drives.
 node-deps: testdata/clients/node/node_modules/.package-lock.json

@@ -25,6 +25,13 @@ type EngineConfig struct {
 	// token still reads as expired, not unknown) before it is deleted;
 	// 0 keeps expired sessions for ever.
 	SessionRetention time.Duration
+	// Shared says that other engines work on the same store (several
+	// instances on PostgreSQL): deliveries are claimed before they are
+	// sent (see claim.go).
+	Shared bool
+	// ClaimLease is how long a claimed delivery is left to the engine that
+	// claimed it; default twice DeliveryDeadline plus 10s.
+	ClaimLease time.Duration
 }
 
 // Engine runs asynchronous transactions: Submit stores them durably before
@@ -257,7 +264,7 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		return
 	}
-	for _, id := range ids {
+	for _, id := range e.spread(ids) {
 		e.mu.Lock()
 		busy := e.executing[id] || len(e.executing) >= e.cfg.Workers
 		if !busy {
@@ -330,6 +337,7 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 	var t Transaction
 	finished := false // by this call, not found finished
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
+		done, finished = false, false // a store may run fn again
 		var ok bool
 		var err error
 		t, ok, err = tx.Transaction(id)
@@ -444,12 +452,7 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 		defer e.mu.Unlock()
 		return e.sending[id] || e.perPart[p] >= e.cfg.PerPartner
 	}
-	var due []Delivery
-	err := e.svc.store.View(ctx, func(tx Tx) error {
-		var err error
-		due, err = tx.DueDeliveries(now, 256, skip)
-		return err
-	})
+	due, err := e.dueDeliveries(ctx, now, skip)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "listing due deliveries", "error", err)
@@ -497,12 +500,14 @@ func (e *Engine) deliver(ctx context.Context, d Delivery) {
 	res := e.sender.Send(actx, d, secret)
 	cancel()
 	if ctx.Err() != nil && !res.Delivered {
+		e.unclaim(d)
 		return // shutting down: the attempt is repeated after the restart
 	}
 	took := time.Since(start)
 	now := e.svc.clock.Now().UTC()
 	var final Delivery
 	err = e.svc.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		final = Delivery{} // a store may run fn again
 		cur, ok, err := tx.Delivery(d.ID)
 		if err != nil || !ok || cur.Status != DeliveryPending {
 			return err // replayed or changed meanwhile

@@ -57,6 +57,8 @@ type benchConfig struct {
 	serveArgs    []string
 	drainTimeout time.Duration
 	waitIdle     time.Duration
+	store        string // PostgreSQL URL: bench in a new schema there instead of a bbolt file
+	instances    int    // servers sharing the PostgreSQL store, the load spread round robin
 }
 
 func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
@@ -75,11 +77,16 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	serveArgs := fs.String("serve-args", "", "extra flags for simgate serve, space-separated (e.g. \"--workers 8\")")
 	fs.DurationVar(&cfg.drainTimeout, "drain-timeout", 10*time.Minute, "how long to wait for the asynchronous executions and notifications of a phase")
 	fs.DurationVar(&cfg.waitIdle, "wait-idle", 0, "before the import and each phase, wait up to this long for a second in which other processes use under 5% of the machine (0: do not wait)")
+	fs.StringVar(&cfg.store, "store", "", "PostgreSQL URL: import into and serve from a new schema of that database (dropped afterwards unless --keep) instead of a bbolt file")
+	fs.IntVar(&cfg.instances, "instances", 1, "with --store: simgate serve processes sharing the database; each client's requests go to them in turn")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if cfg.instances < 1 || cfg.instances > 16 || (cfg.instances > 1 && cfg.store == "") {
+		return cfg, usageError{errors.New("--instances must be 1 to 16, and more than 1 only with --store")}
 	}
 	if cfg.sims < 1 || cfg.sims > 5_000_000 {
 		return cfg, usageError{errors.New("--sims must be 1 to 5000000")}
@@ -250,6 +257,12 @@ type phaseSpec struct {
 // echoURL (the ceiling) it sends the same request bytes there, cycling
 // through them without end: the attack's duration stops it.
 func (p *phaseSpec) targeter(base, echoURL string) vegeta.Targeter {
+	return p.targeterOn([]string{base}, echoURL)
+}
+
+// targeterOn sends request i to bases[i mod len(bases)]: several servers
+// sharing one database take turns.
+func (p *phaseSpec) targeterOn(bases []string, echoURL string) vegeta.Targeter {
 	var next atomic.Int64
 	return func(t *vegeta.Target) error {
 		i := int(next.Add(1) - 1)
@@ -266,9 +279,9 @@ func (p *phaseSpec) targeter(base, echoURL string) vegeta.Targeter {
 		case echoURL != "":
 			t.URL = echoURL
 		case p.pathOf != nil:
-			t.URL = base + p.pathOf(p.offset+i)
+			t.URL = bases[i%len(bases)] + p.pathOf(p.offset+i)
 		default:
-			t.URL = base + p.path
+			t.URL = bases[i%len(bases)] + p.path
 		}
 		return nil
 	}
@@ -578,6 +591,21 @@ type server struct {
 	client *http.Client
 	done   chan struct{}
 	err    error
+	// peers are the other servers on the same PostgreSQL store: their CPU
+	// and their engines' counts add to this one's, and they stop with it.
+	peers []*server
+	// pgCPU, when set, adds the CPU of the local PostgreSQL server's
+	// processes to the servers' own: on PostgreSQL it is part of the cost.
+	pgCPU bool
+}
+
+// bases answers the URLs of the server and its peers.
+func (s *server) bases() []string {
+	out := []string{s.base}
+	for _, p := range s.peers {
+		out = append(out, p.base)
+	}
+	return out
 }
 
 func (s *server) exited() bool {
@@ -590,6 +618,9 @@ func (s *server) exited() bool {
 }
 
 func (s *server) stop() {
+	for _, p := range s.peers {
+		p.stop()
+	}
 	if s.exited() {
 		return
 	}
@@ -606,7 +637,35 @@ func (s *server) stop() {
 // /proc/<pid>/stat (clock ticks of 1/100 s).
 func (s *server) cpu() time.Duration {
 	d, _ := procCPU(s.cmd.Process.Pid)
+	for _, p := range s.peers {
+		d += p.cpu()
+	}
+	if s.pgCPU {
+		d += postgresCPU()
+	}
 	return d
+}
+
+// postgresCPU answers the CPU time of this machine's processes named
+// postgres (the server, its background workers and the backends of the
+// open connections).
+func postgresCPU() time.Duration {
+	var total time.Duration
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
+		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
+			continue
+		}
+		if c, err := procCPU(pid); err == nil {
+			total += c
+		}
+	}
+	return total
 }
 
 func procCPU(pid int) (time.Duration, error) {
@@ -724,11 +783,20 @@ type engineCounts struct {
 }
 
 func (s *server) engine() (engineCounts, error) {
+	c := engineCounts{executed: map[string]map[string]int{}}
+	for _, srv := range append([]*server{s}, s.peers...) {
+		if err := srv.addEngine(&c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (s *server) addEngine(c *engineCounts) error {
 	b, err := s.get("/metrics")
 	if err != nil {
-		return engineCounts{}, err
+		return err
 	}
-	c := engineCounts{executed: map[string]map[string]int{}}
 	for _, m := range executedRE.FindAllSubmatch(b, -1) {
 		v, _ := strconv.ParseFloat(string(m[3]), 64)
 		ch := string(m[1])
@@ -745,7 +813,7 @@ func (s *server) engine() (engineCounts, error) {
 		v, _ := strconv.ParseFloat(string(m[1]), 64)
 		c.retries += int(v)
 	}
-	return c, nil
+	return nil
 }
 
 func (c engineCounts) failed(ch string) int {
@@ -849,19 +917,39 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	db := filepath.Join(dir, "simgate.db")
 	_ = os.Remove(db) // always a fresh database
+	dbArgs := []string{"--db", db}
+	if cfg.store != "" {
+		// A new schema of the given database: a fresh store every run.
+		dsn, drop, err := benchSchema(ctx, cfg.store)
+		if err != nil {
+			return err
+		}
+		if cfg.keep == "" {
+			defer drop()
+		}
+		dbArgs = []string{"--store", dsn}
+	}
 	b.waitIdle(ctx, "the import")
-	imp, err := runImport(ctx, cfg.bin, db, inv, cfg.bcryptCost)
+	imp, err := runImport(ctx, cfg.bin, dbArgs, inv, cfg.bcryptCost)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "bench: imported %d records (%d SIMs) in %s\n", imp.records, imp.sims, imp.took.Round(time.Millisecond))
 
 	// The server.
-	srv, startTook, err := startServer(ctx, cfg, db, filepath.Join(dir, "server.log"))
+	srv, startTook, err := startServer(ctx, cfg, dbArgs, filepath.Join(dir, "server.log"))
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
+	srv.pgCPU = cfg.store != ""
+	for i := 1; i < cfg.instances; i++ {
+		peer, _, err := startServer(ctx, cfg, dbArgs, filepath.Join(dir, fmt.Sprintf("server-%d.log", i+1)))
+		if err != nil {
+			return err
+		}
+		srv.peers = append(srv.peers, peer)
+	}
 	b.srv = srv
 	fmt.Fprintf(stderr, "bench: server healthy %s after exec\n", startTook.Round(time.Millisecond))
 
@@ -930,9 +1018,9 @@ type importResult struct {
 
 var importLineRE = regexp.MustCompile(`(?m)^(\w+)\s+(\d+)$`)
 
-func runImport(ctx context.Context, bin, db, inv string, cost int) (importResult, error) {
+func runImport(ctx context.Context, bin string, dbArgs []string, inv string, cost int) (importResult, error) {
 	var r importResult
-	cmd := exec.CommandContext(ctx, bin, "import", "--db", db, "--bcrypt-cost", strconv.Itoa(cost), inv)
+	cmd := exec.CommandContext(ctx, bin, append(append([]string{"import"}, dbArgs...), "--bcrypt-cost", strconv.Itoa(cost), inv)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -962,7 +1050,7 @@ func freeLoopbackAddr() (string, error) {
 
 // startServer runs simgate serve and answers the time from exec to the
 // first 200 of /healthz.
-func startServer(ctx context.Context, cfg benchConfig, db, logPath string) (*server, time.Duration, error) {
+func startServer(ctx context.Context, cfg benchConfig, dbArgs []string, logPath string) (*server, time.Duration, error) {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, 0, err
@@ -971,8 +1059,9 @@ func startServer(ctx context.Context, cfg benchConfig, db, logPath string) (*ser
 	if err != nil {
 		return nil, 0, err
 	}
-	args := append([]string{"serve", "--addr", addr, "--db", db, "--admin-addr", "", "--bench-echo",
-		"--allow-private-callbacks", "true", "--rate-limit", "0", "--bcrypt-cost", strconv.Itoa(cfg.bcryptCost)}, cfg.serveArgs...)
+	args := append(append([]string{"serve", "--addr", addr}, dbArgs...), "--admin-addr", "", "--bench-echo",
+		"--allow-private-callbacks", "true", "--rate-limit", "0", "--bcrypt-cost", strconv.Itoa(cfg.bcryptCost))
+	args = append(args, cfg.serveArgs...)
 	cmd := exec.Command(cfg.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	s := &server{cmd: cmd, base: "http://" + addr, done: make(chan struct{}),
@@ -1071,7 +1160,7 @@ func (b *benchRun) apiPhase(ctx context.Context, api string) {
 	b.waitIdle(ctx, api)
 	m := b.srv.mark()
 	b.profile(api, func() {
-		res = attackPhase(ctx, api, spec.targeter(b.srv.base, ""), b.cfg.concurrency, b.cfg.duration, spec.check, nil)
+		res = attackPhase(ctx, api, spec.targeterOn(b.srv.bases(), ""), b.cfg.concurrency, b.cfg.duration, spec.check, nil)
 		res.cpu, res.others = b.srv.since(m)
 	})
 	if spec.async {
@@ -1165,7 +1254,7 @@ func (b *benchRun) e2ePhase(ctx context.Context) {
 	b.waitIdle(ctx, "e2e")
 	b.profile("e2e", func() {
 		m := b.srv.mark()
-		res = attackPhase(ctx, "e2e", spec.targeter(b.srv.base, ""), b.cfg.concurrency, b.cfg.duration, spec.check, onOK)
+		res = attackPhase(ctx, "e2e", spec.targeterOn(b.srv.bases(), ""), b.cfg.concurrency, b.cfg.duration, spec.check, onOK)
 		b.drain(ctx, spec, res)
 		res.cpuAsync, res.others = b.srv.since(m)
 		res.cpu = res.cpuAsync
@@ -1193,8 +1282,14 @@ func (b *benchRun) e2ePhase(ctx context.Context) {
 
 func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap) {
 	w := b.out
-	fmt.Fprintf(w, "\nsimgate bench: --sims %d --requests %d --concurrency %d --duration %s, bcrypt cost %s, fsync on\n\n",
+	fmt.Fprintf(w, "\nsimgate bench: --sims %d --requests %d --concurrency %d --duration %s, bcrypt cost %s, fsync on\n",
 		b.cfg.sims, b.cfg.requests, b.cfg.concurrency, b.cfg.duration, costName(b.cfg.bcryptCost))
+	if b.cfg.store != "" {
+		fmt.Fprintf(w, "store: PostgreSQL, %d simgate instance(s) sharing it, requests round robin; CPU columns include this machine's postgres processes\n", b.cfg.instances)
+	} else {
+		fmt.Fprintln(w, "store: bbolt, one simgate instance")
+	}
+	fmt.Fprintln(w)
 	if len(b.results) > 0 {
 		fmt.Fprintln(w, "| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes | other processes % |")
 		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

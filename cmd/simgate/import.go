@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"simgate/core"
 	"simgate/store"
 )
 
@@ -17,6 +18,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	dbPath := fs.String("db", envOr("SIMGATE_DB", "data/simgate.db"), "bbolt database file, created if missing (SIMGATE_DB)")
 	cost := fs.Int("bcrypt-cost", 0, "bcrypt cost for plain-text passwords in the file (0: library default)")
+	var pg pgOptions
+	pg.register(fs, false)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -29,11 +32,23 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer f.Close()
-	db, err := openDB(*dbPath)
-	if err != nil {
-		return err
+	var db core.Store
+	into := *dbPath
+	if pg.enabled() {
+		pdb, err := pg.open(ctx, nil, true, nil)
+		if err != nil {
+			return err
+		}
+		defer pdb.Close()
+		db, into = pdb, "the PostgreSQL store"
+	} else {
+		bdb, err := openDB(*dbPath)
+		if err != nil {
+			return err
+		}
+		defer bdb.Close()
+		db = bdb
 	}
-	defer db.Close()
 	start := time.Now()
 	stats, err := store.Import(ctx, db, store.Bcrypt{Cost: *cost}, f)
 	if err != nil {
@@ -49,6 +64,6 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, k := range kinds {
 		fmt.Fprintf(stdout, "%-14s %d\n", k, stats.Records[k])
 	}
-	fmt.Fprintf(stdout, "imported %d records from %d lines into %s in %s\n", total, stats.Lines, *dbPath, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "imported %d records from %d lines into %s in %s\n", total, stats.Lines, into, time.Since(start).Round(time.Millisecond))
 	return nil
 }

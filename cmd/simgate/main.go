@@ -17,7 +17,8 @@ const usage = `simgate: SIM provisioning gateway
 
 Usage:
   simgate serve  [--addr HOST:PORT] [--db PATH] [--demo] [flags]   run the partner APIs
-  simgate import [--db PATH] FILE                                   load an inventory file
+  simgate serve  --store postgres://... [--demo] [flags]            the same on PostgreSQL (several instances may share it)
+  simgate import [--db PATH|--store postgres://...] FILE            load an inventory file
   simgate outbox list [--dead|--delivered] [--admin URL|--db PATH]  list notifications (pending by default)
   simgate outbox replay ID [--admin URL|--db PATH]                  queue a notification again (same webhook-id)
   simgate tx show ID [--admin URL|--db PATH]                        what happened to a transaction
@@ -28,7 +29,8 @@ Usage:
   simgate help                                                      this text
 
 Run "simgate COMMAND -h" for the flags of a command.
-Environment: SIMGATE_ADDR, SIMGATE_ADMIN_ADDR, SIMGATE_ADMIN, SIMGATE_DB, SIMGATE_BASE_URL,
+outbox, tx and import also take --store postgres://... instead of --db; check and backup are for bbolt files.
+Environment: SIMGATE_ADDR, SIMGATE_ADMIN_ADDR, SIMGATE_ADMIN, SIMGATE_DB, SIMGATE_STORE, SIMGATE_BASE_URL,
 SIMGATE_LOG_FORMAT, SIMGATE_LOG_LEVEL.
 `
 

@@ -70,6 +70,9 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
+	if t.pg.enabled() {
+		return fmt.Errorf("simgate check verifies bbolt database files only: %s", pgAdvice)
+	}
 	what, path := t.db, t.db
 	if t.db == "" {
 		// bbolt's page check cannot run beside the server's writers: check
@@ -144,6 +147,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{errors.New("use: simgate backup FILE [--admin URL|--db PATH]")}
 	}
 	file := pos[0]
+	if t.pg.enabled() {
+		return fmt.Errorf("simgate backup copies bbolt database files only: %s", pgAdvice)
+	}
 	if t.db != "" && samePath(file, t.db) {
 		return usageError{errors.New("FILE is the database itself")}
 	}

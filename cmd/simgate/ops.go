@@ -32,8 +32,12 @@ type txView struct {
 }
 
 // registerAdmin mounts the operator API on the admin listener.
-func registerAdmin(e *echo.Echo, st *store.DB, eng *core.Engine) {
-	registerMaintenance(e, st)
+func registerAdmin(e *echo.Echo, st core.Store, bolt *store.DB, eng *core.Engine) {
+	if bolt != nil {
+		registerMaintenance(e, bolt)
+	} else {
+		e.GET("/admin/backup", bboltOnly("backup (and check through the admin API)"))
+	}
 	e.GET("/admin/outbox", func(c echo.Context) error {
 		status := core.DeliveryStatus(c.QueryParam("status"))
 		limit, _ := strconv.Atoi(c.QueryParam("limit"))
@@ -111,6 +115,7 @@ func showTx(ctx context.Context, st core.Store, id string) (txView, error) {
 // opsTarget reaches the data either through the admin API or a database file.
 type opsTarget struct {
 	admin, db string
+	pg        pgOptions     // --store: a PostgreSQL database instead of a file
 	timeout   time.Duration // of an admin API call; 0: none (ctx bounds it)
 }
 
@@ -120,6 +125,7 @@ func opsFlags(name string, stderr io.Writer) (*flag.FlagSet, *opsTarget) {
 	t := &opsTarget{timeout: 30 * time.Second}
 	fs.StringVar(&t.admin, "admin", envOr("SIMGATE_ADMIN", "http://127.0.0.1:9090"), "admin URL of the running server (SIMGATE_ADMIN)")
 	fs.StringVar(&t.db, "db", "", "read a stopped server's database file instead of the admin API")
+	t.pg.register(fs, false)
 	return fs, t
 }
 
@@ -145,8 +151,21 @@ func (t *opsTarget) call(ctx context.Context, method, path string, out any) erro
 	return json.NewDecoder(bytes.NewReader(body)).Decode(out)
 }
 
-// withDB runs fn on the database file of a stopped server.
+// direct says whether the command reads the database itself (--db or
+// --store) rather than through the admin API.
+func (t *opsTarget) direct() bool { return t.db != "" || t.pg.enabled() }
+
+// withDB runs fn on the database file of a stopped server, or on the
+// PostgreSQL database (running servers or not: it is shared), unmigrated.
 func (t *opsTarget) withDB(fn func(core.Store) error) error {
+	if t.pg.enabled() {
+		db, err := t.pg.open(context.Background(), nil, false, nil)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(db)
+	}
 	db, err := openDB(t.db)
 	if err != nil {
 		return fmt.Errorf("%w (a running server holds it: drop --db to use its admin API)", err)
@@ -179,7 +198,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			status = core.DeliveryDelivered
 		}
 		var list []core.Delivery
-		if t.db != "" {
+		if t.direct() {
 			err = t.withDB(func(st core.Store) error {
 				list, err = listDeliveries(ctx, st, status, *limit)
 				return err
@@ -203,7 +222,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		id := pos[0]
 		var d core.Delivery
-		if t.db != "" {
+		if t.direct() {
 			err = t.withDB(func(st core.Store) error {
 				d, err = core.ReplayDelivery(ctx, st, time.Now().UTC(), id)
 				return err
@@ -233,7 +252,7 @@ func txCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("use: simgate tx show ID")}
 	}
 	var v txView
-	if t.db != "" {
+	if t.direct() {
 		err = t.withDB(func(st core.Store) error {
 			v, err = showTx(ctx, st, pos[0])
 			return err

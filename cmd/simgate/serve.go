@@ -30,6 +30,7 @@ import (
 	"simgate/rest/tmf"
 	"simgate/soap"
 	"simgate/store"
+	"simgate/store/postgres"
 )
 
 type serveConfig struct {
@@ -41,6 +42,7 @@ type serveConfig struct {
 	retrySchedule                string
 	allowPrivate                 string
 	workers                      int
+	deliveryLease                time.Duration
 	perPartner                   int
 	tokenTTL                     time.Duration
 	shutdownTimeout              time.Duration
@@ -52,6 +54,7 @@ type serveConfig struct {
 	rateBurst                    int
 	trustProxy                   bool
 	bench                        benchHooks // simgate bench's hidden hooks (benchhook.go)
+	pg                           pgOptions  // --store: PostgreSQL instead of the bbolt file
 }
 
 func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -72,7 +75,8 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&cfg.callbackTimeout, "callback-timeout", callback.DefaultTimeout, "timeout of one notification delivery attempt")
 	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
-	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests")
+	fs.IntVar(&cfg.workers, "workers", 4, "concurrent executions of asynchronous requests (16 with --store: executions share PostgreSQL commits)")
+	fs.DurationVar(&cfg.deliveryLease, "delivery-lease", 0, "with --store: how long a notification an instance claimed is kept from the other instances, longer than --callback-timeout + 5s (0: twice that plus 10s); a crashed instance's claims are sent again after it")
 	fs.IntVar(&cfg.perPartner, "deliveries-per-partner", 16, "notifications in flight at once to one partner (one slow partner delays only itself)")
 	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
 	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
@@ -80,8 +84,22 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.IntVar(&cfg.rateBurst, "rate-burst", 400, "requests a partner may send at once above --rate-limit (0: one second's worth)")
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For when the peer is a loopback, private or link-local address (a reverse proxy)")
 	cfg.bench.register(fs)
+	cfg.pg.register(fs, true)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if err := cfg.pg.check(); err != nil {
+		return cfg, err
+	}
+	if cfg.deliveryLease != 0 && cfg.deliveryLease <= cfg.callbackTimeout+5*time.Second {
+		return cfg, usageError{errors.New("--delivery-lease must be longer than --callback-timeout + 5s: an attempt may last that long")}
+	}
+	workersSet := false
+	fs.Visit(func(f *flag.Flag) { workersSet = workersSet || f.Name == "workers" })
+	if cfg.pg.enabled() && !workersSet {
+		// The PostgreSQL store commits the executions queued behind one
+		// counter together: more of them in flight, fewer commits.
+		cfg.workers = 16
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -134,25 +152,55 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{err}
 	}
 	cfg.metrics = metrics.New()
-	db, err := openDBWith(cfg.db, store.Options{OnCommit: cfg.metrics.ObserveCommit})
-	if err != nil {
-		return err
+	var (
+		st      core.Store
+		db      *store.DB // the bbolt store; nil on PostgreSQL
+		empty   func() (bool, error)
+		closeDB func() error
+		where   = cfg.db
+	)
+	if cfg.pg.enabled() {
+		pg, err := cfg.pg.open(ctx, log, true, cfg.metrics.ObserveCommit)
+		if err != nil {
+			log.Error("opening the PostgreSQL store", "error", err)
+			return err
+		}
+		st, closeDB, where = pg, pg.Close, "postgres"
+		empty = func() (bool, error) { return pg.Empty(ctx) }
+		cfg.metrics.WatchOutbox(func() (int, int, error) {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return pg.OutboxDepth(sctx, outboxCountCap)
+		})
+	} else {
+		bdb, err := openDBWith(cfg.db, store.Options{OnCommit: cfg.metrics.ObserveCommit})
+		if err != nil {
+			return err
+		}
+		st, db, closeDB, empty = bdb, bdb, bdb.Close, bdb.Empty
+		cfg.metrics.WatchOutbox(func() (int, int, error) { return bdb.OutboxDepth(outboxCountCap) })
 	}
-	cfg.metrics.WatchOutbox(func() (int, int, error) { return db.OutboxDepth(outboxCountCap) })
 	defer func() {
-		if err := db.Close(); err != nil {
+		if err := closeDB(); err != nil {
 			log.Error("closing the database", "error", err)
 		} else {
-			log.Info("database closed", "db", cfg.db)
+			log.Info("database closed", "db", where)
 		}
 	}()
 	pw := store.Bcrypt{Cost: cfg.bcryptCost}
 	if cfg.demo {
-		if err := loadSandbox(ctx, db, pw, log); err != nil {
+		load := func() error { return loadSandbox(ctx, st, empty, pw, log) }
+		if pg, ok := st.(*postgres.DB); ok {
+			// Instances starting at once: the first loads, the others find it loaded.
+			err = pg.Exclusive(ctx, "demo", load)
+		} else {
+			err = load()
+		}
+		if err != nil {
 			return err
 		}
 	}
-	svc, err := core.NewService(db, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod,
+	svc, err := core.NewService(st, core.SystemClock{}, core.RandomIDs{}, pw, core.Config{TokenTTL: cfg.tokenTTL, GracePeriod: cfg.gracePeriod,
 		RateLimit: core.RateLimit{RPS: cfg.rateLimit, Burst: cfg.rateBurst}})
 	if err != nil {
 		return err
@@ -171,6 +219,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		DeliveryDeadline: cfg.callbackTimeout + 5*time.Second,
 		Observer:         cfg.metrics,
 		SessionRetention: retention,
+		Shared:           db == nil, // other instances may share the PostgreSQL store
+		ClaimLease:       cfg.deliveryLease,
 		Retry: func(attempts int, retryAfter time.Duration) (time.Duration, bool) {
 			return schedule.Next(attempts, retryAfter, nil)
 		},
@@ -188,7 +238,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ae := echo.New()
 		ae.HideBanner, ae.HidePort = true, true
 		ae.Use(rest.RequestLog(log))
-		registerAdmin(ae, db, eng)
+		registerAdmin(ae, st, db, eng)
 		aln, err := net.Listen("tcp", cfg.adminAddr)
 		if err != nil {
 			ln.Close()
@@ -214,7 +264,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	ready.Store(true)
-	log.Info("simgate listening", "addr", ln.Addr().String(), "db", cfg.db, "demo", cfg.demo, "private_callbacks", allowPrivate)
+	log.Info("simgate listening", "addr", ln.Addr().String(), "db", where, "demo", cfg.demo, "private_callbacks", allowPrivate)
 
 	select {
 	case err := <-errc:
@@ -271,8 +321,8 @@ func openDBWith(path string, opts store.Options) (*store.DB, error) {
 
 // loadSandbox imports the demo inventory, but only into an empty database:
 // it never writes over data an operator or a partner created.
-func loadSandbox(ctx context.Context, db *store.DB, pw store.Bcrypt, log *slog.Logger) error {
-	empty, err := db.Empty()
+func loadSandbox(ctx context.Context, db core.Store, isEmpty func() (bool, error), pw store.Bcrypt, log *slog.Logger) error {
+	empty, err := isEmpty()
 	if err != nil {
 		return err
 	}

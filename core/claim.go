@@ -1,0 +1,108 @@
+package core
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// Several engines on one shared store (EngineConfig.Shared) must not POST
+// the same notification at once: the POST happens outside any store
+// transaction, so reading the due deliveries is not enough. Instead an
+// engine claims them: one Update reads the due deliveries and moves their
+// NextAt a lease into the future, so that no other engine finds them due
+// while this one sends. The attempt's record then sets NextAt as usual (or
+// ends the delivery). An engine that dies while sending leaves its claims
+// to expire: the lease is longer than an attempt may last, and after it
+// the delivery is due again for any engine, with the same webhook-id.
+
+// claimLease answers how long a claim keeps a delivery from the others.
+func (e *Engine) claimLease() time.Duration {
+	if e.cfg.ClaimLease > 0 {
+		return e.cfg.ClaimLease
+	}
+	return 2*e.cfg.DeliveryDeadline + 10*time.Second
+}
+
+// dueDeliveries answers the deliveries sendDue should start: read in a
+// snapshot when this engine is the store's only one, claimed otherwise.
+func (e *Engine) dueDeliveries(ctx context.Context, now time.Time, skip func(string, PartnerID) bool) ([]Delivery, error) {
+	const batch = 256
+	var due []Delivery
+	if !e.cfg.Shared {
+		err := e.svc.store.View(ctx, func(tx Tx) error {
+			var err error
+			due, err = tx.DueDeliveries(now, batch, skip)
+			return err
+		})
+		return due, err
+	}
+	until := now.Add(e.claimLease())
+	err := e.svc.store.Update(ctx, func(tx Tx) error {
+		// fn may run more than once: start afresh each time.
+		due = due[:0]
+		taken := map[PartnerID]int{}
+		e.mu.Lock()
+		inFlight := make(map[PartnerID]int, len(e.perPart))
+		for p, n := range e.perPart {
+			inFlight[p] = n
+		}
+		e.mu.Unlock()
+		// Claim no more of a partner than can be in flight at once: a claim
+		// left unsent would wait for its lease to end.
+		limit := func(id string, p PartnerID) bool {
+			if skip != nil && skip(id, p) {
+				return true
+			}
+			if inFlight[p]+taken[p] >= e.cfg.PerPartner {
+				return true
+			}
+			taken[p]++
+			return false
+		}
+		list, err := tx.DueDeliveries(now, batch, limit)
+		if err != nil {
+			return err
+		}
+		for _, d := range list {
+			d.NextAt = until
+			if err := tx.PutDelivery(d); err != nil {
+				return err
+			}
+			due = append(due, d)
+		}
+		return nil
+	})
+	return due, err
+}
+
+// unclaim gives back a claimed delivery that was not attempted (the
+// engine is stopping), so that another engine need not wait for the lease.
+func (e *Engine) unclaim(d Delivery) {
+	if !e.cfg.Shared {
+		return
+	}
+	now := e.svc.clock.Now().UTC()
+	err := e.svc.store.Update(context.Background(), func(tx Tx) error {
+		cur, ok, err := tx.Delivery(d.ID)
+		if err != nil || !ok || cur.Status != DeliveryPending || !cur.NextAt.Equal(d.NextAt) {
+			return err // finished, replayed or claimed again meanwhile: not ours any more
+		}
+		cur.NextAt = now
+		return tx.PutDelivery(cur)
+	})
+	if err != nil {
+		e.log.Error("giving back a claimed delivery", "delivery", d.ID, "error", err)
+	}
+}
+
+// spread shuffles the unfinished transactions an engine on a shared store
+// is about to execute, so that engines polling at once start on different
+// ones instead of colliding on the oldest (the store would run one of
+// each colliding pair again, wasting the work).
+func (e *Engine) spread(ids []string) []string {
+	if e.cfg.Shared {
+		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	}
+	return ids
+}
