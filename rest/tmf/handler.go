@@ -50,8 +50,12 @@ const (
 	MaxBody      = 512 << 10
 )
 
-// MergePatch is the media type of PATCH bodies.
-const MergePatch = "application/merge-patch+json"
+// Media types: MediaType is the specification's, of every answer and
+// event; MergePatch is that of PATCH bodies.
+const (
+	MediaType  = "application/json;charset=utf-8"
+	MergePatch = "application/merge-patch+json"
+)
 
 // Options configures the front end.
 type Options struct {
@@ -131,6 +135,15 @@ const partnerKey = "tmf.partner"
 func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		res := c.Response()
+		// echo writes JSON as application/json; the specification's media
+		// type carries the charset. One hook covers every answer, echo's
+		// own 404 and 405 included.
+		res.Before(func() {
+			if mediaType(res.Header().Get(echo.HeaderContentType)) == echo.MIMEApplicationJSON {
+				res.Header().Set(echo.HeaderContentType, MediaType)
+			}
+		})
 		key, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 		if !ok || strings.TrimSpace(key) == "" {
 			return h.fail(c, core.Errorf(core.KindUnauthorized, core.ReasonLoginFailed, "authorization", "missing bearer API key"))

@@ -78,7 +78,7 @@ func hubNotes(tx core.Tx, partner core.PartnerID, ev Event) ([]core.Notification
 		}
 		out = append(out, core.Notification{
 			Event: ev.EventType, URL: strings.TrimRight(h.Callback, "/") + ListenerPath(ev.EventType),
-			ContentType: "application/json", Body: body, Accept: core.Accept2xx,
+			ContentType: MediaType, Body: body, Accept: core.Accept2xx,
 		})
 	}
 	return out, nil

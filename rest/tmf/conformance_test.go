@@ -1,0 +1,56 @@
+package tmf_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"simgate/rest/resttest"
+	"simgate/rest/tmf"
+)
+
+// The specification produces and consumes application/json;charset=utf-8:
+// every answer with a body says so, errors and echo's own 404 and 405
+// included, and so does every event a listener gets. A 204 has no body
+// and no media type.
+func TestMediaType(t *testing.T) {
+	e := newEnv(t)
+	l := newListener(t)
+	status, h, body := e.Do(t, http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"`+l.srv.URL+`"}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	assert.Equal(t, tmf.MediaType, h.Get("Content-Type"), "hub")
+	o := create(t, e, demoKey, resttest.ReadCase(t, "tmf", "create_line"))
+	settle(t, e, o.ID)
+	for _, tc := range []struct {
+		method, path string
+		headers      map[string]string
+		body         string
+		status       int
+	}{
+		{http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "create_mixed"), http.StatusCreated},
+		{http.MethodGet, tmf.PathOrders, auth(demoKey), "", http.StatusOK},
+		{http.MethodGet, tmf.PathOrders + "/" + o.ID, auth(demoKey), "", http.StatusOK},
+		{http.MethodGet, tmf.PathOrders + "/" + o.ID + "?fields=state", auth(demoKey), "", http.StatusOK},
+		{http.MethodPatch, tmf.PathOrders + "/" + o.ID, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": tmf.MergePatch}, `{"description":"x"}`, http.StatusOK},
+		{http.MethodGet, tmf.PathCancels, auth(demoKey), "", http.StatusOK},
+		{http.MethodGet, tmf.PathOrders, nil, "", http.StatusUnauthorized},
+		{http.MethodGet, tmf.PathOrders + "?limit=x", auth(demoKey), "", http.StatusBadRequest},
+		{http.MethodGet, tmf.PathOrders + "/unknown", auth(demoKey), "", http.StatusNotFound},
+		{http.MethodGet, tmf.Base + "/productOffering", auth(demoKey), "", http.StatusNotFound},
+		{http.MethodPut, tmf.PathOrders, auth(demoKey), "{}", http.StatusMethodNotAllowed},
+		{http.MethodPatch, tmf.PathOrders + "/" + o.ID, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": "text/plain"}, `{"description":"x"}`, http.StatusUnsupportedMediaType},
+	} {
+		status, h, body := e.Do(t, tc.method, tc.path, tc.headers, tc.body)
+		require.Equal(t, tc.status, status, tc.method+" "+tc.path+": "+body)
+		assert.Equal(t, tmf.MediaType, h.Get("Content-Type"), tc.method+" "+tc.path)
+	}
+	status, h, body = e.Do(t, http.MethodDelete, tmf.PathOrders+"/"+o.ID, auth(demoKey), "")
+	require.Equal(t, http.StatusNoContent, status, body)
+	assert.Empty(t, h.Get("Content-Type"))
+
+	for _, ev := range l.wait(t, 5) { // create, completed, create, (inProgress,) partial, change, delete
+		assert.Equal(t, tmf.MediaType, ev.ContentType, ev.Path)
+	}
+}
