@@ -61,6 +61,19 @@ func StateAfter(t Transaction, item int) OrderState {
 	return OrderInProgress
 }
 
+// ProgressReported reports whether the commit that records item is the
+// first to leave the order in progress, so that its notifications, and only
+// its, say inProgress: the engine runs an order's items in commits of
+// itemsPerStep, and one that finishes in its first commit goes from
+// acknowledged to its final state without ever being seen in progress.
+// Reporting inProgress there would put two states in one commit, with one
+// time, that a listener may receive in either order. (An item retired as a
+// poison item is a commit of its own; the report then comes at most one
+// commit late.)
+func ProgressReported(t Transaction, item int) bool {
+	return item+1 == itemsPerStep && item+1 < t.Job.Items()
+}
+
 func finalState(rs []ItemResult) OrderState {
 	switch outcome(rs) {
 	case TxSucceeded:

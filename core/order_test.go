@@ -45,6 +45,18 @@ func TestStateOf(t *testing.T) {
 	assert.Equal(t, core.OrderInProgress, core.StateAfter(x, 0))
 	assert.Equal(t, core.OrderInProgress, core.StateAfter(x, 1))
 	assert.Equal(t, core.OrderPartial, core.StateAfter(x, 2))
+	assert.False(t, core.ProgressReported(x, 0), "three items run in one commit")
+	assert.False(t, core.ProgressReported(x, 2))
+	big := core.Transaction{Job: core.Job{Changes: make([]core.ChangeStatus, 40)}}
+	var reported []int
+	for i := range 40 {
+		if core.ProgressReported(big, i) {
+			reported = append(reported, i)
+		}
+	}
+	require.Len(t, reported, 1, "one inProgress report")
+	assert.Greater(t, reported[0], 0, "at the end of the first commit")
+	assert.Less(t, reported[0], 39, "before the last item")
 	assert.True(t, core.OrderCancelled.Final())
 	assert.False(t, core.OrderInProgress.Final())
 }

@@ -85,8 +85,9 @@ func hubNotes(tx core.Tx, partner core.PartnerID, ev Event) ([]core.Notification
 }
 
 // Renderer writes the state-change events of an order as its items run:
-// inProgress after the first of several items, and the final state
-// (completed, failed or partial) after the last.
+// inProgress when a commit leaves the order in progress (core's
+// ProgressReported), and the final state (completed, failed or partial)
+// after the last item.
 type Renderer struct{}
 
 // Render implements core.Renderer; the engine calls RenderTx, which reads
@@ -114,7 +115,7 @@ func (Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time
 		out = append(out, notes...)
 		return err
 	}
-	if item == 0 && n > 1 {
+	if core.ProgressReported(t, item) {
 		if err := emit(core.OrderInProgress); err != nil {
 			return nil, err
 		}
