@@ -16,7 +16,14 @@ const (
 	ReasonOrderNotCancellable Reason = "ORDER_NOT_CANCELLABLE"
 	ReasonOrderNotDeletable   Reason = "ORDER_NOT_DELETABLE"
 	ReasonOrderNotChangeable  Reason = "ORDER_NOT_CHANGEABLE"
+	ReasonTooManyOrders       Reason = "TOO_MANY_ORDERS"
 )
+
+// MaxOrderScan bounds the orders one listing walks, deleted ones included:
+// a list answers the count of what matches, so it reads every order of the
+// partner's channel, and its cost must not grow without bound with the
+// partner's history. One order is still read by its id.
+const MaxOrderScan = 10_000
 
 // OrderState is the life of an order as a whole.
 type OrderState string
@@ -129,10 +136,20 @@ func (s *Service) Order(ctx context.Context, partner PartnerID, channel Channel,
 }
 
 // Orders calls fn with partner's orders of channel in submission order,
-// deleted ones left out, until fn answers false.
-func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel, fn func(Transaction) (bool, error)) error {
+// deleted ones left out, until fn answers false. It reads at most max
+// orders (MaxOrderScan when max <= 0) and fails with TOO_MANY_ORDERS
+// when there are more.
+func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel, max int, fn func(Transaction) (bool, error)) error {
+	if max <= 0 {
+		max = MaxOrderScan
+	}
 	err := s.store.View(ctx, func(tx Tx) error {
+		read := 0
 		return tx.TransactionsOf(partner, channel, func(t Transaction) (bool, error) {
+			if read++; read > max {
+				return false, Errorf(KindInvalid, ReasonTooManyOrders, "order",
+					"partner %s has more than %d orders to walk on channel %s", partner, max, channel)
+			}
 			if !t.DeletedAt.IsZero() {
 				return true, nil
 			}

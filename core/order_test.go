@@ -206,8 +206,11 @@ func TestChangeOrderRules(t *testing.T) {
 	_, err = o.svc.Order(ctx, "p1", "orders", x.ID)
 	assert.Equal(t, core.ReasonTxNotFound, core.ReasonOf(err), "deleted")
 	var listed []string
-	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", func(t core.Transaction) (bool, error) { listed = append(listed, t.ID); return true, nil }))
+	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 0, func(t core.Transaction) (bool, error) { listed = append(listed, t.ID); return true, nil }))
 	assert.Equal(t, []string{y.ID}, listed)
+	err = o.svc.Orders(ctx, "p1", "orders", 1, func(core.Transaction) (bool, error) { return true, nil })
+	assert.Equal(t, core.ReasonTooManyOrders, core.ReasonOf(err), "the deleted order counts: it was read")
+	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 2, func(core.Transaction) (bool, error) { return true, nil }))
 	kept, err := o.svc.Transaction(ctx, "p1", x.ID)
 	require.NoError(t, err, "the record stays")
 	assert.Equal(t, "deleted", kept.History[len(kept.History)-1].Note)

@@ -1,12 +1,16 @@
 package tmf_test
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"testing"
 
+	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"simgate/core"
 	"simgate/rest/resttest"
 	"simgate/rest/tmf"
 )
@@ -53,4 +57,41 @@ func TestMediaType(t *testing.T) {
 	for _, ev := range l.wait(t, 5) { // create, completed, create, (inProgress,) partial, change, delete
 		assert.Equal(t, tmf.MediaType, ev.ContentType, ev.Path)
 	}
+}
+
+// A list walks the partner's orders of this API: a bounded number of them,
+// so that one request's cost does not grow with the partner's history.
+// Past the bound the list is refused, saying how to read orders instead;
+// an order is still read by its id, with GET or the id filter.
+func TestListBound(t *testing.T) {
+	e := resttest.New(t, demoSecret, func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
+		tmf.New(svc, eng, log, tmf.Options{MaxScan: 3}).Register(e)
+	})
+	var ids []string
+	for range 3 {
+		ids = append(ids, create(t, e, demoKey, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"sub-404"}}]}`).ID)
+	}
+	for _, path := range []string{tmf.PathOrders, tmf.PathOrders + "?state=failed&limit=1", tmf.PathCancels} {
+		status, _, body := e.Do(t, http.MethodGet, path, auth(demoKey), "")
+		require.Equal(t, http.StatusOK, status, path+": "+body)
+	}
+	ids = append(ids, create(t, e, demoKey, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"sub-404"}}]}`).ID)
+	for _, path := range []string{tmf.PathOrders, tmf.PathOrders + "?state=failed&limit=1", tmf.PathOrders + "?externalId=x", tmf.PathCancels} {
+		status, _, body := e.Do(t, http.MethodGet, path, auth(demoKey), "")
+		require.Equal(t, http.StatusBadRequest, status, path+": "+body)
+		var got tmf.Error
+		require.NoError(t, json.Unmarshal([]byte(body), &got), body)
+		assert.Equal(t, "TOO_MANY_ORDERS", got.Code, path)
+		if path == tmf.PathOrders {
+			resttest.Golden(t, "tmf", "err_too_many_orders", []byte(body))
+		}
+	}
+	status, h, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?id="+ids[3], auth(demoKey), "")
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "1", h.Get("X-Total-Count"))
+	status, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"/"+ids[0], auth(demoKey), "")
+	require.Equal(t, http.StatusOK, status, body)
+	// Another partner's orders are not walked.
+	status, _, body = e.Do(t, http.MethodGet, tmf.PathOrders, auth(otherKey), "")
+	require.Equal(t, http.StatusOK, status, body)
 }

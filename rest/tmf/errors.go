@@ -31,6 +31,7 @@ var errorTable = map[core.Reason]wireError{
 	core.ReasonOrderNotCancellable: {http.StatusConflict, "ORDER_NOT_CANCELLABLE", "Order not cancellable", "Only an acknowledged order (no item started) can be cancelled"},
 	core.ReasonOrderNotDeletable:   {http.StatusConflict, "ORDER_NOT_DELETABLE", "Order not deletable", "Only a finished order (completed, failed, partial or cancelled) can be deleted"},
 	core.ReasonOrderNotChangeable:  {http.StatusConflict, "ORDER_NOT_CHANGEABLE", "Order not changeable", "A cancelled order cannot be changed"},
+	core.ReasonTooManyOrders:       {http.StatusBadRequest, "TOO_MANY_ORDERS", "Too many orders to list", ""},
 	core.ReasonUnavailable:         {http.StatusServiceUnavailable, "UNAVAILABLE", "Service unavailable", "Service unavailable, retry later"},
 	core.ReasonInternal:            {http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error", "Internal error"},
 

@@ -7,6 +7,7 @@
 package tmf
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -63,6 +64,8 @@ type Options struct {
 	// AllowPrivateCallbacks lets hub callbacks name loopback and private
 	// hosts (the sandbox); the sender checks again at dial time.
 	AllowPrivateCallbacks bool
+	// MaxScan bounds the orders a list walks (default core.MaxOrderScan).
+	MaxScan int
 }
 
 // Handler serves the API.
@@ -77,6 +80,9 @@ type Handler struct {
 func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *Handler {
 	if opts.Limits.MaxBytes <= 0 {
 		opts.Limits.MaxBytes = MaxBody
+	}
+	if opts.MaxScan <= 0 {
+		opts.MaxScan = core.MaxOrderScan
 	}
 	eng.Register(core.ChannelTMF, Renderer{})
 	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
@@ -326,28 +332,39 @@ func (h *Handler) list(c echo.Context) error {
 	if s := q.Get("state"); s != "" && !slices.Contains(orderStates, s) {
 		return h.fail(c, invalid("state must be one of %s", strings.Join(orderStates, ", ")))
 	}
-	match := func(o ProductOrder) bool {
-		for _, f := range []struct{ key, v string }{{"id", o.ID}, {"state", o.State}, {"orderDate", o.OrderDate}, {"externalId", o.ExternalID}} {
-			if q.Has(f.key) && q.Get(f.key) != f.v {
-				return false
-			}
+	// The filters read the transaction; only externalId needs the order's
+	// data, and only the page is rendered.
+	match := func(t core.Transaction) (bool, error) {
+		if q.Has("state") && q.Get("state") != string(core.StateOf(t)) || q.Has("orderDate") && q.Get("orderDate") != stamp(t.CreatedAt) {
+			return false, nil
 		}
-		return true
+		if !q.Has("externalId") {
+			return true, nil
+		}
+		var cx struct {
+			Order struct {
+				ExternalID string `json:"externalId"`
+			} `json:"order"`
+		}
+		if err := json.Unmarshal(t.Context, &cx); err != nil {
+			return false, fmt.Errorf("order %s: context: %w", t.ID, err)
+		}
+		return q.Get("externalId") == cx.Order.ExternalID, nil
 	}
 	ctx := c.Request().Context()
 	partner := partnerOf(c)
 	var found []ProductOrder
 	total := 0
 	consider := func(t core.Transaction) (bool, error) {
-		o, err := orderView(t)
-		if err != nil {
-			return false, err
-		}
-		if !match(o) {
-			return true, nil
+		if ok, err := match(t); !ok || err != nil {
+			return err == nil, err
 		}
 		total++
 		if total > offset && len(found) < limit {
+			o, err := orderView(t)
+			if err != nil {
+				return false, err
+			}
 			found = append(found, o)
 		}
 		return true, nil
@@ -361,8 +378,8 @@ func (h *Handler) list(c echo.Context) error {
 		if err != nil && core.ReasonOf(err) != core.ReasonTxNotFound {
 			return h.fail(c, err)
 		}
-	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, consider); err != nil {
-		return h.fail(c, err)
+	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, h.opts.MaxScan, consider); err != nil {
+		return h.fail(c, h.tooMany(c.Request().Context(), err))
 	}
 	list := make([]any, len(found))
 	for i, o := range found {
@@ -539,7 +556,7 @@ func (h *Handler) listCancels(c echo.Context) error {
 	}
 	var found []any
 	total := 0
-	err = h.svc.Orders(c.Request().Context(), partnerOf(c), core.ChannelTMF, func(t core.Transaction) (bool, error) {
+	err = h.svc.Orders(c.Request().Context(), partnerOf(c), core.ChannelTMF, h.opts.MaxScan, func(t core.Transaction) (bool, error) {
 		if t.Status != core.TxCancelled {
 			return true, nil
 		}
@@ -561,7 +578,7 @@ func (h *Handler) listCancels(c echo.Context) error {
 		return true, nil
 	})
 	if err != nil {
-		return h.fail(c, err)
+		return h.fail(c, h.tooMany(c.Request().Context(), err))
 	}
 	if found == nil {
 		found = []any{}
@@ -569,6 +586,16 @@ func (h *Handler) listCancels(c echo.Context) error {
 	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
 	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
 	return c.JSON(http.StatusOK, found)
+}
+
+// tooMany words a walk over the bound for the partner; other errors pass.
+func (h *Handler) tooMany(ctx context.Context, err error) error {
+	if core.ReasonOf(err) != core.ReasonTooManyOrders {
+		return err
+	}
+	h.log.WarnContext(ctx, "tmf list refused: too many orders to walk", "error", err.Error())
+	return core.Errorf(core.KindInvalid, core.ReasonTooManyOrders, "", "A list walks at most %d orders and this API holds more of yours: "+
+		"read an order by its id (productOrder/{id}, or the id filter)", h.opts.MaxScan)
 }
 
 // ---- hub ----
