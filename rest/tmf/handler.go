@@ -605,12 +605,13 @@ func (h *Handler) registerHub(c echo.Context) error {
 	if err := h.decode(c, &r); err != nil {
 		return h.fail(c, err)
 	}
-	u, err := url.Parse(r.Callback)
-	if r.Callback == "" || len(r.Callback) > 2048 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	// Events go to the callback's path + /listener/<event>: a query or a
+	// fragment would end up before it.
+	u, err := callback.CheckPartnerURL(r.Callback, h.opts.AllowPrivateCallbacks)
+	if errors.Is(err, callback.ErrURLForm) || err == nil && (u.RawQuery != "" || u.Fragment != "") {
 		return h.fail(c, invalid("callback must be an absolute http or https URL without credentials, query or fragment (at most 2048 characters)"))
 	}
-	if err := callback.ValidateURL(r.Callback, h.opts.AllowPrivateCallbacks); err != nil {
+	if err != nil {
 		return h.fail(c, invalid("callback must not name a loopback, private or link-local address"))
 	}
 	if _, err := eventFilter(r.Query); err != nil {
