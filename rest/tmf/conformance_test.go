@@ -89,6 +89,9 @@ func TestListBound(t *testing.T) {
 	status, h, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?id="+ids[3], auth(demoKey), "")
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, "1", h.Get("X-Total-Count"))
+	status, h, body = e.Do(t, http.MethodGet, tmf.PathCancels+"?id=cancel-"+ids[3], auth(demoKey), "")
+	require.Equal(t, http.StatusOK, status, body, "the id filter reads one order")
+	assert.Equal(t, "0", h.Get("X-Total-Count"), "not cancelled")
 	status, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"/"+ids[0], auth(demoKey), "")
 	require.Equal(t, http.StatusOK, status, body)
 	// Another partner's orders are not walked.

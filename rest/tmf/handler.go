@@ -325,10 +325,6 @@ func (h *Handler) list(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	offset, limit, err := page(q)
-	if err != nil {
-		return h.fail(c, err)
-	}
 	if s := q.Get("state"); s != "" && !slices.Contains(orderStates, s) {
 		return h.fail(c, invalid("state must be one of %s", strings.Join(orderStates, ", ")))
 	}
@@ -351,27 +347,44 @@ func (h *Handler) list(c echo.Context) error {
 		}
 		return q.Get("externalId") == cx.Order.ExternalID, nil
 	}
+	return h.answerList(c, q, fields, q.Get("id"), match, func(t core.Transaction) (any, error) { return orderView(t) })
+}
+
+// answerList answers the page (offset, limit) of the partner's orders that
+// match, each rendered and projected on fields, with X-Total-Count and
+// X-Result-Count. With the id filter (orderID: the id of the one order it
+// may name) it reads that order rather than walk them all; a walk reads at
+// most MaxScan orders.
+func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]bool, orderID string,
+	match func(core.Transaction) (bool, error), render func(core.Transaction) (any, error)) error {
+	offset, limit, err := page(q)
+	if err != nil {
+		return h.fail(c, err)
+	}
 	ctx := c.Request().Context()
 	partner := partnerOf(c)
-	var found []ProductOrder
+	items := []any{}
 	total := 0
 	consider := func(t core.Transaction) (bool, error) {
 		if ok, err := match(t); !ok || err != nil {
 			return err == nil, err
 		}
 		total++
-		if total > offset && len(found) < limit {
-			o, err := orderView(t)
-			if err != nil {
-				return false, err
-			}
-			found = append(found, o)
+		if total <= offset || len(items) >= limit {
+			return true, nil // counted, not on the page
 		}
+		v, err := render(t)
+		if err == nil {
+			v, err = projection(v, fields)
+		}
+		if err != nil {
+			return false, err
+		}
+		items = append(items, v)
 		return true, nil
 	}
-	if id := q.Get("id"); q.Has("id") {
-		// One order at most: read it rather than walk them all.
-		t, err := h.svc.Order(ctx, partner, core.ChannelTMF, id)
+	if q.Has("id") {
+		t, err := h.svc.Order(ctx, partner, core.ChannelTMF, orderID)
 		if err == nil {
 			_, err = consider(t)
 		}
@@ -379,17 +392,11 @@ func (h *Handler) list(c echo.Context) error {
 			return h.fail(c, err)
 		}
 	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, h.opts.MaxScan, consider); err != nil {
-		return h.fail(c, h.tooMany(c.Request().Context(), err))
-	}
-	list := make([]any, len(found))
-	for i, o := range found {
-		if list[i], err = projection(o, fields); err != nil {
-			return h.fail(c, core.Internal(err))
-		}
+		return h.fail(c, h.tooMany(ctx, err))
 	}
 	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
-	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
-	return c.JSON(http.StatusOK, list)
+	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(items)))
+	return c.JSON(http.StatusOK, items)
 }
 
 func (h *Handler) patch(c echo.Context) error {
@@ -550,42 +557,11 @@ func (h *Handler) listCancels(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	offset, limit, err := page(q)
-	if err != nil {
-		return h.fail(c, err)
-	}
-	var found []any
-	total := 0
-	err = h.svc.Orders(c.Request().Context(), partnerOf(c), core.ChannelTMF, h.opts.MaxScan, func(t core.Transaction) (bool, error) {
-		if t.Status != core.TxCancelled {
-			return true, nil
-		}
-		cp, err := cancelView(t)
-		if err != nil {
-			return false, err
-		}
-		if q.Has("id") && q.Get("id") != cp.ID {
-			return true, nil
-		}
-		total++
-		if total > offset && len(found) < limit {
-			v, err := projection(cp, fields)
-			if err != nil {
-				return false, err
-			}
-			found = append(found, v)
-		}
-		return true, nil
-	})
-	if err != nil {
-		return h.fail(c, h.tooMany(c.Request().Context(), err))
-	}
-	if found == nil {
-		found = []any{}
-	}
-	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
-	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
-	return c.JSON(http.StatusOK, found)
+	// A cancellation's id names its order: the id filter reads one order.
+	orderID, named := strings.CutPrefix(q.Get("id"), cancelPrefix)
+	return h.answerList(c, q, fields, orderID, func(t core.Transaction) (bool, error) {
+		return t.Status == core.TxCancelled && (!q.Has("id") || named), nil
+	}, func(t core.Transaction) (any, error) { return cancelView(t) })
 }
 
 // tooMany words a walk over the bound for the partner; other errors pass.

@@ -305,6 +305,11 @@ func TestCancel(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	assert.JSONEq(t, `[{"id":"`+c.ID+`","href":"`+c.Href+`","state":"done"}]`, body)
 	assert.Equal(t, "1", h.Get("X-Total-Count"))
+	for query, want := range map[string]string{"id=" + c.ID: "1", "id=" + o.ID: "0", "id=cancel-unknown": "0", "id=" + c.ID + "&offset=1": "1"} {
+		status, h, body = e.Do(t, http.MethodGet, tmf.PathCancels+"?"+query, auth(demoKey), "")
+		require.Equal(t, http.StatusOK, status, body)
+		assert.Equal(t, want, h.Get("X-Total-Count"), query)
+	}
 
 	status, _, body = e.Do(t, http.MethodPost, tmf.PathCancels, auth(demoKey), `{"productOrder":{"id":"`+o.ID+`"}}`)
 	assert.Equal(t, http.StatusConflict, status, body)
