@@ -437,6 +437,7 @@ func (h *Handler) patch(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	h.changed(c, t, "patch "+strings.Join(paths, ","))
 	o, err := orderView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
@@ -445,7 +446,7 @@ func (h *Handler) patch(c echo.Context) error {
 }
 
 func (h *Handler) delete(c echo.Context) error {
-	_, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
+	t, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
 		Delete: true,
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
 			o, err := orderView(t)
@@ -458,6 +459,7 @@ func (h *Handler) delete(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	h.changed(c, t, "delete")
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -515,6 +517,7 @@ func (h *Handler) cancel(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	h.changed(c, t, "cancel")
 	cp, err := cancelView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
@@ -606,6 +609,7 @@ func (h *Handler) unregisterHub(c echo.Context) error {
 	if err := h.svc.UnregisterHub(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id")); err != nil {
 		return h.fail(c, err)
 	}
+	h.log.InfoContext(c.Request().Context(), "tmf hub unregistered", "partner", partnerOf(c), "hub", c.Param("id"))
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -771,10 +775,20 @@ func (h *Handler) fail(c echo.Context, err error) error {
 	if secs, ok := core.RetryAfterSeconds(err); ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	return h.failWire(c, w)
+	return h.refuse(c, w, e.Message)
 }
 
-func (h *Handler) failWire(c echo.Context, w wireError) error {
-	h.log.InfoContext(c.Request().Context(), "tmf request refused", "status", w.status, "code", w.code)
+func (h *Handler) failWire(c echo.Context, w wireError) error { return h.refuse(c, w, w.message) }
+
+// refuse answers w, and logs it with the partner (once known) and detail,
+// core's own words for operators, which name the order or hub.
+func (h *Handler) refuse(c echo.Context, w wireError, detail string) error {
+	partner, _ := c.Get(partnerKey).(core.PartnerID)
+	h.log.InfoContext(c.Request().Context(), "tmf request refused", "partner", partner, "status", w.status, "code", w.code, "error", detail)
 	return c.JSON(w.status, errorBody(w))
+}
+
+// changed logs a partner's accepted change of an order.
+func (h *Handler) changed(c echo.Context, t core.Transaction, change string) {
+	h.log.InfoContext(c.Request().Context(), "tmf order changed", "partner", t.Partner, "tx", t.ID, "change", change, "state", core.StateOf(t))
 }
