@@ -158,3 +158,44 @@ func TestOperatorLogs(t *testing.T) {
 		assert.Equal(t, change, changed[i]["change"])
 	}
 }
+
+// Behind its public base URL (serve --base-url), every href, every
+// Location and every event names its resource absolutely: a listener has
+// no request to resolve a relative href against. Without one, hrefs are
+// paths of this server, as served.
+func TestBaseURL(t *testing.T) {
+	const base = "https://api.example.com"
+	e := resttest.New(t, demoSecret, func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
+		tmf.New(svc, eng, log, tmf.Options{AllowPrivateCallbacks: true, BaseURL: base + "/"}).Register(e)
+	})
+	l := newListener(t)
+	status, h, body := e.Do(t, http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"`+l.srv.URL+`"}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	var hub tmf.Hub
+	require.NoError(t, json.Unmarshal([]byte(body), &hub))
+	assert.Equal(t, base+tmf.PathHubs+"/"+hub.ID, h.Get("Location"))
+
+	status, h, body = e.Do(t, http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "create_line"))
+	require.Equal(t, http.StatusCreated, status, body)
+	o := parseOrder(t, body)
+	href := base + tmf.PathOrders + "/" + o.ID
+	assert.Equal(t, href, o.Href)
+	assert.Equal(t, href, h.Get("Location"))
+	_, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"?fields=id", auth(demoKey), "")
+	assert.JSONEq(t, `[{"id":"`+o.ID+`","href":"`+href+`"}]`, body)
+	for _, ev := range l.wait(t, 2) {
+		assert.Equal(t, href, ev.Body["event"].(map[string]any)["productOrder"].(map[string]any)["href"], ev.Path)
+	}
+
+	paused := resttest.NewWith(t, resttest.Options{Secret: demoSecret, Paused: true}, func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
+		tmf.New(svc, eng, log, tmf.Options{BaseURL: base}).Register(e)
+	})
+	waiting := create(t, paused, demoKey, resttest.ReadCase(t, "tmf", "create_line"))
+	status, h, body = paused.Do(t, http.MethodPost, tmf.PathCancels, auth(demoKey), `{"productOrder":{"id":"`+waiting.ID+`"}}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	var c tmf.CancelProductOrder
+	require.NoError(t, json.Unmarshal([]byte(body), &c))
+	assert.Equal(t, base+tmf.PathCancels+"/"+c.ID, c.Href)
+	assert.Equal(t, c.Href, h.Get("Location"))
+	assert.Equal(t, base+tmf.PathOrders+"/"+waiting.ID, c.ProductOrder.Href)
+}

@@ -66,10 +66,15 @@ type Options struct {
 	AllowPrivateCallbacks bool
 	// MaxScan bounds the orders a list walks (default core.MaxOrderScan).
 	MaxScan int
+	// BaseURL is the server's public base URL (serve --base-url): hrefs,
+	// Location headers and events then name resources absolutely, which
+	// a listener needs. Empty: paths of this server.
+	BaseURL string
 }
 
 // Handler serves the API.
 type Handler struct {
+	views
 	svc  *core.Service
 	eng  *core.Engine
 	log  *slog.Logger
@@ -84,8 +89,9 @@ func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *H
 	if opts.MaxScan <= 0 {
 		opts.MaxScan = core.MaxOrderScan
 	}
-	eng.Register(core.ChannelTMF, Renderer{})
-	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
+	v := views{base: strings.TrimRight(opts.BaseURL, "/")}
+	eng.Register(core.ChannelTMF, Renderer{v})
+	return &Handler{views: v, svc: svc, eng: eng, log: log, opts: opts}
 }
 
 // Register mounts the API on e.
@@ -253,7 +259,7 @@ func (h *Handler) create(c echo.Context) error {
 	t, _, err := h.eng.Submit(ctx, core.Submission{
 		Ref: ref, Operation: OpOrder, BodyHash: hex.EncodeToString(sum[:]), Context: cx, Job: job,
 		Ack: func(t core.Transaction) (int, []byte, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -261,7 +267,7 @@ func (h *Handler) create(c echo.Context) error {
 			return http.StatusCreated, b, err
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -272,7 +278,7 @@ func (h *Handler) create(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	h.log.InfoContext(ctx, "tmf order accepted", "partner", partner, "tx", t.ID, "items", len(r.ProductOrderItem), "commands", job.Items())
-	c.Response().Header().Set(echo.HeaderLocation, orderHref(t.ID))
+	c.Response().Header().Set(echo.HeaderLocation, h.orderHref(t.ID))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
@@ -309,7 +315,7 @@ func (h *Handler) get(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	o, err := orderView(t)
+	o, err := h.orderView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
 	}
@@ -347,7 +353,7 @@ func (h *Handler) list(c echo.Context) error {
 		}
 		return q.Get("externalId") == cx.Order.ExternalID, nil
 	}
-	return h.answerList(c, q, fields, q.Get("id"), match, func(t core.Transaction) (any, error) { return orderView(t) })
+	return h.answerList(c, q, fields, q.Get("id"), match, func(t core.Transaction) (any, error) { return h.orderView(t) })
 }
 
 // answerList answers the page (offset, limit) of the partner's orders that
@@ -426,7 +432,7 @@ func (h *Handler) patch(c echo.Context) error {
 			return json.Marshal(cx)
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -438,7 +444,7 @@ func (h *Handler) patch(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	h.changed(c, t, "patch "+strings.Join(paths, ","))
-	o, err := orderView(t)
+	o, err := h.orderView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
 	}
@@ -449,7 +455,7 @@ func (h *Handler) delete(c echo.Context) error {
 	t, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
 		Delete: true,
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -498,11 +504,11 @@ func (h *Handler) cancel(c echo.Context) error {
 			return json.Marshal(cx)
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
-			cp, err := cancelView(t)
+			cp, err := h.cancelView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -518,7 +524,7 @@ func (h *Handler) cancel(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	h.changed(c, t, "cancel")
-	cp, err := cancelView(t)
+	cp, err := h.cancelView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
 	}
@@ -544,7 +550,7 @@ func (h *Handler) getCancel(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	cp, err := cancelView(t)
+	cp, err := h.cancelView(t)
 	if err != nil {
 		return h.fail(c, notFound)
 	}
@@ -564,7 +570,7 @@ func (h *Handler) listCancels(c echo.Context) error {
 	orderID, named := strings.CutPrefix(q.Get("id"), cancelPrefix)
 	return h.answerList(c, q, fields, orderID, func(t core.Transaction) (bool, error) {
 		return t.Status == core.TxCancelled && (!q.Has("id") || named), nil
-	}, func(t core.Transaction) (any, error) { return cancelView(t) })
+	}, func(t core.Transaction) (any, error) { return h.cancelView(t) })
 }
 
 // tooMany words a walk over the bound for the partner; other errors pass.
@@ -601,7 +607,7 @@ func (h *Handler) registerHub(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	h.log.InfoContext(c.Request().Context(), "tmf hub registered", "partner", hub.Partner, "hub", hub.ID, "callback", hub.Callback)
-	c.Response().Header().Set(echo.HeaderLocation, PathHubs+"/"+hub.ID)
+	c.Response().Header().Set(echo.HeaderLocation, h.base+PathHubs+"/"+hub.ID)
 	return c.JSON(http.StatusCreated, Hub{ID: hub.ID, Callback: hub.Callback, Query: hub.Query})
 }
 

@@ -273,7 +273,11 @@ func subscriberOf(productID string, chars map[string]string) (core.SubscriberRef
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-func orderHref(id string) string { return PathOrders + "/" + id }
+// views renders the API's resources; base is the public base URL of
+// their hrefs, or "" for paths.
+type views struct{ base string }
+
+func (v views) orderHref(id string) string { return v.base + PathOrders + "/" + id }
 
 // finishedAt answers when the order's execution finished.
 func finishedAt(t core.Transaction) (time.Time, bool) {
@@ -286,7 +290,7 @@ func finishedAt(t core.Transaction) (time.Time, bool) {
 }
 
 // orderView builds the order's representation from the transaction.
-func orderView(t core.Transaction) (ProductOrder, error) {
+func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 	var cx orderContext
 	if err := json.Unmarshal(t.Context, &cx); err != nil {
 		return ProductOrder{}, fmt.Errorf("order %s: context: %w", t.ID, err)
@@ -294,7 +298,7 @@ func orderView(t core.Transaction) (ProductOrder, error) {
 	r := cx.Order
 	state := core.StateOf(t)
 	o := ProductOrder{
-		ID: t.ID, Href: orderHref(t.ID), Category: r.Category, Description: r.Description, ExternalID: r.ExternalID,
+		ID: t.ID, Href: v.orderHref(t.ID), Category: r.Category, Description: r.Description, ExternalID: r.ExternalID,
 		NotificationContact: r.NotificationContact, OrderDate: stamp(t.CreatedAt), Priority: r.Priority,
 		RequestedCompletionDate: r.RequestedCompletionDate, RequestedStartDate: r.RequestedStartDate,
 		Note: slices.Clone(r.Note), RelatedParty: slices.Clone(r.RelatedParty), State: string(state), Ext: r.Ext,
@@ -372,7 +376,7 @@ func productOf(in *Product, s *core.Subscription) *Product {
 }
 
 // cancelView builds the cancellation of a cancelled order.
-func cancelView(t core.Transaction) (CancelProductOrder, error) {
+func (v views) cancelView(t core.Transaction) (CancelProductOrder, error) {
 	var cx orderContext
 	if err := json.Unmarshal(t.Context, &cx); err != nil {
 		return CancelProductOrder{}, fmt.Errorf("order %s: context: %w", t.ID, err)
@@ -382,9 +386,9 @@ func cancelView(t core.Transaction) (CancelProductOrder, error) {
 	}
 	id := cancelPrefix + t.ID
 	return CancelProductOrder{
-		ID: id, Href: PathCancels + "/" + id, CancellationReason: cx.Cancel.Reason, EffectiveCancellationDate: stamp(cx.Cancel.At),
+		ID: id, Href: v.base + PathCancels + "/" + id, CancellationReason: cx.Cancel.Reason, EffectiveCancellationDate: stamp(cx.Cancel.At),
 		RequestedCancellationDate: cx.Cancel.Requested, State: "done",
-		ProductOrder: Ref{ID: t.ID, Href: orderHref(t.ID), ReferredType: "ProductOrder"}, Ext: cx.Cancel.Ext,
+		ProductOrder: Ref{ID: t.ID, Href: v.orderHref(t.ID), ReferredType: "ProductOrder"}, Ext: cx.Cancel.Ext,
 	}, nil
 }
 

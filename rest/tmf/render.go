@@ -88,7 +88,7 @@ func hubNotes(tx core.Tx, partner core.PartnerID, ev Event) ([]core.Notification
 // inProgress when a commit leaves the order in progress (core's
 // ProgressReported), and the final state (completed, failed or partial)
 // after the last item.
-type Renderer struct{}
+type Renderer struct{ views }
 
 // Render implements core.Renderer; the engine calls RenderTx, which reads
 // the partner's hubs.
@@ -97,7 +97,7 @@ func (Renderer) Render(core.Transaction, int, time.Time) ([]core.Notification, e
 }
 
 // RenderTx implements core.TxRenderer.
-func (Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time) ([]core.Notification, error) {
+func (r Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time) ([]core.Notification, error) {
 	n := t.Job.Items()
 	var out []core.Notification
 	emit := func(state core.OrderState) error {
@@ -106,7 +106,7 @@ func (Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time
 		if state.Final() {
 			view.History = append(slices.Clone(t.History), core.TxEvent{At: now, Status: core.TxSucceeded})
 		}
-		o, err := orderView(view)
+		o, err := r.orderView(view)
 		if err != nil {
 			return err
 		}
