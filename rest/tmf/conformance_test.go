@@ -199,3 +199,36 @@ func TestBaseURL(t *testing.T) {
 	assert.Equal(t, c.Href, h.Get("Location"))
 	assert.Equal(t, base+tmf.PathOrders+"/"+waiting.ID, c.ProductOrder.Href)
 }
+
+// Merge patches of one order at the same moment each apply to the order as
+// the previous one left it: none is lost, and each is one event.
+func TestConcurrentPatches(t *testing.T) {
+	e := newEnv(t)
+	l := newListener(t)
+	status, _, body := e.Do(t, http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"`+l.srv.URL+`","query":"eventType=ProductOrderAttributeValueChangeEvent"}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	o := create(t, e, demoKey, resttest.ReadCase(t, "tmf", "create_line"))
+	patches := []string{`{"description":"d"}`, `{"category":"c"}`, `{"notificationContact":"n"}`, `{"priority":"3"}`, `{"requestedStartDate":"2026-04-01T00:00:00Z"}`, `{"@baseType":"ProductOrder"}`}
+	var wg sync.WaitGroup
+	statuses := make([]int, len(patches))
+	for i, p := range patches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _, _ = e.Do(t, http.MethodPatch, tmf.PathOrders+"/"+o.ID, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": tmf.MergePatch}, p)
+		}()
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		assert.Equal(t, http.StatusOK, s, patches[i])
+	}
+	_, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"/"+o.ID+"?fields=description,category,notificationContact,priority,requestedStartDate,@baseType", auth(demoKey), "")
+	assert.JSONEq(t, `{"id":"`+o.ID+`","href":"`+o.Href+`","description":"d","category":"c","notificationContact":"n","priority":"3",
+		"requestedStartDate":"2026-04-01T00:00:00Z","@baseType":"ProductOrder"}`, body)
+	evs := l.wait(t, len(patches))
+	ids := map[any]bool{}
+	for _, ev := range evs {
+		ids[ev.Body["eventId"]] = true
+	}
+	assert.Len(t, ids, len(patches), "one event each, with its own id")
+}
