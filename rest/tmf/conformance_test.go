@@ -1,11 +1,9 @@
 package tmf_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 
@@ -102,45 +100,17 @@ func TestListBound(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 }
 
-// logBuffer collects the JSON log lines of a test.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines answers the records with the message msg.
-func (b *logBuffer) lines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &rec), l)
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // An operator reading the log learns who was refused and why, in core's
 // words (which name the order), and who cancelled, changed or deleted an
 // order.
 func TestOperatorLogs(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &resttest.LogBuffer{}
 	e := resttest.NewWith(t, resttest.Options{Secret: demoSecret, Log: slog.New(slog.NewJSONHandler(logs, nil))}, mount)
 	o := create(t, e, demoKey, resttest.ReadCase(t, "tmf", "create_line"))
 	settle(t, e, o.ID)
 	status, _, body := e.Do(t, http.MethodPost, tmf.PathCancels, auth(demoKey), `{"productOrder":{"id":"`+o.ID+`"}}`)
 	require.Equal(t, http.StatusConflict, status, body)
-	refused := logs.lines(t, "tmf request refused")
+	refused := logs.Lines(t, "tmf request refused")
 	require.Len(t, refused, 1)
 	assert.Equal(t, "demo-reseller", refused[0]["partner"])
 	assert.Equal(t, "ORDER_NOT_CANCELLABLE", refused[0]["code"])
@@ -150,7 +120,7 @@ func TestOperatorLogs(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	status, _, body = e.Do(t, http.MethodDelete, tmf.PathOrders+"/"+o.ID, auth(demoKey), "")
 	require.Equal(t, http.StatusNoContent, status, body)
-	changed := logs.lines(t, "tmf order changed")
+	changed := logs.Lines(t, "tmf order changed")
 	require.Len(t, changed, 2)
 	for i, change := range []string{"patch description", "delete"} {
 		assert.Equal(t, "demo-reseller", changed[i]["partner"])
