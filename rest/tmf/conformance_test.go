@@ -202,3 +202,18 @@ func TestConcurrentPatches(t *testing.T) {
 	}
 	assert.Len(t, ids, len(patches), "one event each, with its own id")
 }
+
+// Every state of the specification's ProductOrderStateType is a valid
+// filter, also those simgate never gives an order: they match nothing.
+func TestStateFilter(t *testing.T) {
+	e := newEnv(t)
+	settle(t, e, create(t, e, demoKey, resttest.ReadCase(t, "tmf", "create_line")).ID)
+	for state, want := range map[string]string{"completed": "1", "acknowledged": "0", "rejected": "0", "pending": "0", "held": "0",
+		"assessingCancellation": "0", "pendingCancellation": "0"} {
+		status, h, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?fields=id&state="+state, auth(demoKey), "")
+		require.Equal(t, http.StatusOK, status, state+": "+body)
+		assert.Equal(t, want, h.Get("X-Total-Count"), state)
+	}
+	status, _, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?state=Completed", auth(demoKey), "")
+	assert.Equal(t, http.StatusBadRequest, status, "not a state of the specification: "+body)
+}

@@ -654,7 +654,11 @@ func page(q url.Values) (offset, limit int, err error) {
 	return offset, limit, nil
 }
 
-var orderStates = []string{"acknowledged", "inProgress", "completed", "failed", "partial", "cancelled"}
+// orderStates are the specification's ProductOrderStateType: each is a
+// valid filter, though simgate gives an order only acknowledged,
+// inProgress, completed, failed, partial or cancelled.
+var orderStates = []string{"acknowledged", "rejected", "pending", "held", "inProgress", "cancelled", "completed", "failed", "partial",
+	"assessingCancellation", "pendingCancellation"}
 
 // jsonNames lists the JSON attribute names of a struct type's value.
 func jsonNames(v any) []string {
