@@ -281,17 +281,28 @@ const (
 const MaxHubs = 10
 
 // RegisterHub records a partner's subscription to its channel's events,
-// with a new id. The front end has checked the callback URL.
+// with a new id. The same callback and query registered again answer the
+// hub already registered: a partner that sends its registration again (it
+// timed out, say) must not get every event twice. The front end has
+// checked the callback URL.
 func (s *Service) RegisterHub(ctx context.Context, partner PartnerID, channel Channel, callback, query string) (Hub, error) {
 	id, err := s.ids.UUID()
 	if err != nil {
 		return Hub{}, Internal(err)
 	}
-	h := Hub{ID: id, Partner: partner, Channel: channel, Callback: callback, Query: query, CreatedAt: s.clock.Now().UTC()}
+	fresh := Hub{ID: id, Partner: partner, Channel: channel, Callback: callback, Query: query, CreatedAt: s.clock.Now().UTC()}
+	var h Hub
 	err = s.store.Update(ctx, func(tx Tx) error {
+		h = fresh // the function may run twice
 		hubs, err := tx.HubsOf(partner, channel)
 		if err != nil {
 			return err
+		}
+		for _, old := range hubs {
+			if old.Callback == callback && old.Query == query {
+				h = old
+				return nil
+			}
 		}
 		if len(hubs) >= MaxHubs {
 			return Errorf(KindConflict, ReasonHubLimit, "hub", "at most %d hubs per partner: delete one first", MaxHubs)

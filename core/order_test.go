@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -219,22 +220,27 @@ func TestChangeOrderRules(t *testing.T) {
 func TestHubRegistrations(t *testing.T) {
 	o := newOrders(t)
 	ctx := context.Background()
+	url := func(i int) string { return fmt.Sprintf("http://hub.invalid/%d", i) }
 	var first core.Hub
 	for i := 0; i < core.MaxHubs; i++ {
-		h, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+		h, err := o.svc.RegisterHub(ctx, "p1", "orders", url(i), "")
 		require.NoError(t, err)
 		if i == 0 {
 			first = h
 		}
 	}
-	_, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
-	assert.Equal(t, core.ReasonHubLimit, core.ReasonOf(err))
-	_, err = o.svc.RegisterHub(ctx, "p2", "orders", "http://hub.invalid/", "")
+	again, err := o.svc.RegisterHub(ctx, "p1", "orders", url(0), "")
+	require.NoError(t, err, "a registration sent again is the same hub, even at the limit")
+	assert.Equal(t, first, again, "not a second hub that would get every event twice")
+	_, err = o.svc.RegisterHub(ctx, "p1", "orders", url(0), "eventType=X")
+	assert.Equal(t, core.ReasonHubLimit, core.ReasonOf(err), "another query is another hub")
+	_, err = o.svc.RegisterHub(ctx, "p2", "orders", url(0), "")
 	assert.NoError(t, err, "the limit is per partner")
 	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p2", "orders", first.ID)), "another partner's hub")
 	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p1", "other", first.ID)), "another channel's hub")
 	require.NoError(t, o.svc.UnregisterHub(ctx, "p1", "orders", first.ID))
 	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p1", "orders", first.ID)))
-	_, err = o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+	h, err := o.svc.RegisterHub(ctx, "p1", "orders", url(0), "")
 	assert.NoError(t, err, "room again")
+	assert.NotEqual(t, first.ID, h.ID, "a new hub once the old one is gone")
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
@@ -216,4 +217,27 @@ func TestStateFilter(t *testing.T) {
 	}
 	status, _, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?state=Completed", auth(demoKey), "")
 	assert.Equal(t, http.StatusBadRequest, status, "not a state of the specification: "+body)
+}
+
+// A hub registration sent again (the first answer was lost) is the same
+// hub: the listener gets each event once.
+func TestHubRegisteredTwice(t *testing.T) {
+	e := newEnv(t)
+	l := newListener(t)
+	var ids []string
+	for range 2 {
+		status, h, body := e.Do(t, http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"`+l.srv.URL+`"}`)
+		require.Equal(t, http.StatusCreated, status, body)
+		var hub tmf.Hub
+		require.NoError(t, json.Unmarshal([]byte(body), &hub))
+		assert.Equal(t, tmf.PathHubs+"/"+hub.ID, h.Get("Location"))
+		ids = append(ids, hub.ID)
+	}
+	assert.Equal(t, ids[0], ids[1])
+	o := create(t, e, demoKey, resttest.ReadCase(t, "tmf", "create_line"))
+	settle(t, e, o.ID)
+	l.wait(t, 2)
+	time.Sleep(50 * time.Millisecond) // nothing more comes
+	got, _ := l.received()
+	assert.Len(t, got, 2, "create and completed, once each")
 }
