@@ -17,7 +17,23 @@ const (
 	ReasonOrderNotDeletable   Reason = "ORDER_NOT_DELETABLE"
 	ReasonOrderNotChangeable  Reason = "ORDER_NOT_CHANGEABLE"
 	ReasonTooManyOrders       Reason = "TOO_MANY_ORDERS"
+	ReasonStartLater          Reason = "START_LATER"
 )
+
+// StartSkew is how far ahead of simgate's clock an order's requested start
+// may be and still be taken as "now": the partner's clock differs.
+const StartSkew = 5 * time.Minute
+
+// CheckStart refuses an order that asks to start after now: the engine
+// runs an order once it is acknowledged and schedules nothing, and running
+// it early would do what the partner did not ask.
+func CheckStart(requested, now time.Time) error {
+	if requested.After(now.Add(StartSkew)) {
+		return Errorf(KindInvalid, ReasonStartLater, "requested_start",
+			"requested start %s is after now (%s): orders run when acknowledged", requested.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
 
 // MaxOrderScan bounds the orders one listing walks, deleted ones included:
 // a list answers the count of what matches, so it reads every order of the

@@ -217,6 +217,13 @@ func TestChangeOrderRules(t *testing.T) {
 	assert.Equal(t, "deleted", kept.History[len(kept.History)-1].Note)
 }
 
+func TestCheckStart(t *testing.T) {
+	now := time.Date(2026, 3, 29, 14, 38, 11, 0, time.UTC)
+	assert.NoError(t, core.CheckStart(now.Add(-24*time.Hour), now))
+	assert.NoError(t, core.CheckStart(now.Add(core.StartSkew), now), "clocks differ")
+	assert.Equal(t, core.ReasonStartLater, core.ReasonOf(core.CheckStart(now.Add(core.StartSkew+time.Second), now)))
+}
+
 func TestHubRegistrations(t *testing.T) {
 	o := newOrders(t)
 	ctx := context.Background()

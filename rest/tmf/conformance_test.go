@@ -179,7 +179,7 @@ func TestConcurrentPatches(t *testing.T) {
 	status, _, body := e.Do(t, http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"`+l.srv.URL+`","query":"eventType=ProductOrderAttributeValueChangeEvent"}`)
 	require.Equal(t, http.StatusCreated, status, body)
 	o := create(t, e, demoKey, resttest.ReadCase(t, "tmf", "create_line"))
-	patches := []string{`{"description":"d"}`, `{"category":"c"}`, `{"notificationContact":"n"}`, `{"priority":"3"}`, `{"requestedStartDate":"2026-04-01T00:00:00Z"}`, `{"@baseType":"ProductOrder"}`}
+	patches := []string{`{"description":"d"}`, `{"category":"c"}`, `{"notificationContact":"n"}`, `{"priority":"3"}`, `{"requestedStartDate":"2026-03-01T00:00:00Z"}`, `{"@baseType":"ProductOrder"}`}
 	var wg sync.WaitGroup
 	statuses := make([]int, len(patches))
 	for i, p := range patches {
@@ -195,7 +195,7 @@ func TestConcurrentPatches(t *testing.T) {
 	}
 	_, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"/"+o.ID+"?fields=description,category,notificationContact,priority,requestedStartDate,@baseType", auth(demoKey), "")
 	assert.JSONEq(t, `{"id":"`+o.ID+`","href":"`+o.Href+`","description":"d","category":"c","notificationContact":"n","priority":"3",
-		"requestedStartDate":"2026-04-01T00:00:00Z","@baseType":"ProductOrder"}`, body)
+		"requestedStartDate":"2026-03-01T00:00:00Z","@baseType":"ProductOrder"}`, body)
 	evs := l.wait(t, len(patches))
 	ids := map[any]bool{}
 	for _, ev := range evs {
@@ -240,4 +240,23 @@ func TestHubRegisteredTwice(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // nothing more comes
 	got, _ := l.received()
 	assert.Len(t, got, 2, "create and completed, once each")
+}
+
+// simgate runs an order when it acknowledges it: an order asking to start
+// later is refused rather than run early, at create and by patch. A start
+// now, or a few minutes ahead (clocks differ), is taken.
+func TestRequestedStartDate(t *testing.T) {
+	e := newEnv(t) // the clock reads 2026-03-29T14:38:11Z
+	order := func(start string) string {
+		return `{"requestedStartDate":"` + start + `","productOrderItem":[{"id":"1","action":"delete","product":{"id":"sub-404"}}]}`
+	}
+	status, _, body := e.Do(t, http.MethodPost, tmf.PathOrders, auth(demoKey), order("2026-04-01T00:00:00Z"))
+	require.Equal(t, http.StatusBadRequest, status, body)
+	resttest.Golden(t, "tmf", "err_start_later", []byte(body))
+	o := create(t, e, demoKey, order("2026-03-29T14:40:00Z"))
+	create(t, e, demoKey, order("2026-01-01T00:00:00+01:00"))
+	status, _, body = e.Do(t, http.MethodPatch, tmf.PathOrders+"/"+o.ID, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": tmf.MergePatch},
+		`{"requestedStartDate":"2026-04-01T00:00:00Z"}`)
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Contains(t, body, "REQUESTED_START_NOT_SUPPORTED")
 }

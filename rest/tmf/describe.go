@@ -38,7 +38,8 @@ func Describe(d *openapi.Doc) {
 		Description: "Items: add activates a mobile line (product.productCharacteristic ICCID, MSISDN or none for a number of the market's pool, IMEI, plan, market); " +
 			"modify suspends or resumes (status suspended or active) and delete ceases the subscription named by product.id or an ICCID or MSISDN characteristic. " +
 			"The order is acknowledged at once and moves to inProgress, then completed, failed or partial; failed items are explained in the order's notes. " +
-			"At most 100 items. Attributes not listed are refused, but for @type, @baseType and @schemaLocation.",
+			"At most 100 items. Attributes not listed are refused, but for @type, @baseType and @schemaLocation. " +
+			"Nothing is scheduled: a requestedStartDate more than 5 minutes ahead is refused (REQUESTED_START_NOT_SUPPORTED).",
 		Request: ProductOrderCreate{},
 		Responses: append([]openapi.Response{{Status: http.StatusCreated, Description: "The acknowledged order.", Body: ProductOrder{}, Headers: location}},
 			errs(with(http.StatusRequestEntityTooLarge)...)...),

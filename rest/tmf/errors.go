@@ -32,6 +32,7 @@ var errorTable = map[core.Reason]wireError{
 	core.ReasonOrderNotDeletable:   {http.StatusConflict, "ORDER_NOT_DELETABLE", "Order not deletable", "Only a finished order (completed, failed, partial or cancelled) can be deleted"},
 	core.ReasonOrderNotChangeable:  {http.StatusConflict, "ORDER_NOT_CHANGEABLE", "Order not changeable", "A cancelled order cannot be changed"},
 	core.ReasonTooManyOrders:       {http.StatusBadRequest, "TOO_MANY_ORDERS", "Too many orders to list", ""},
+	core.ReasonStartLater:          {http.StatusBadRequest, "REQUESTED_START_NOT_SUPPORTED", "Requested start not supported", "simgate runs an order when it acknowledges it: requestedStartDate may not be later than now (5 minutes of clock difference are allowed)"},
 	core.ReasonUnavailable:         {http.StatusServiceUnavailable, "UNAVAILABLE", "Service unavailable", "Service unavailable, retry later"},
 	core.ReasonInternal:            {http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error", "Internal error"},
 

@@ -251,6 +251,9 @@ func (h *Handler) create(c echo.Context) error {
 	if err := k.err(); err != nil {
 		return h.fail(c, err)
 	}
+	if err := checkStart(&r, h.svc.Now()); err != nil {
+		return h.fail(c, err)
+	}
 	cx, err := json.Marshal(orderContext{Order: r, Jobs: jobs})
 	if err != nil {
 		return h.fail(c, core.Internal(err))
@@ -426,7 +429,7 @@ func (h *Handler) patch(c echo.Context) error {
 			if err := json.Unmarshal(t.Context, &cx); err != nil {
 				return nil, err
 			}
-			if err := p.apply(&cx.Order, h.opts.Limits); err != nil {
+			if err := p.apply(&cx.Order, h.opts.Limits, t.UpdatedAt); err != nil {
 				return nil, err
 			}
 			return json.Marshal(cx)

@@ -46,6 +46,16 @@ var (
 	codePattern   = regexp.MustCompile(`^[-A-Za-z0-9_.]{1,36}$`)
 )
 
+// checkStart applies core's rule on the order's requested start (a date
+// checkOrder found well formed) at now.
+func checkStart(r *ProductOrderCreate, now time.Time) error {
+	at, err := time.Parse(time.RFC3339, r.RequestedStartDate)
+	if r.RequestedStartDate == "" || err != nil {
+		return nil
+	}
+	return core.CheckStart(at, now)
+}
+
 // checkOrder applies the constraints of the order's own attributes.
 func checkOrder(k *checker, r *ProductOrderCreate) {
 	for _, f := range []struct {
@@ -414,7 +424,7 @@ func (p *ProductOrderPatch) present() []string {
 }
 
 // apply merges the patch into the order and checks the result.
-func (p *ProductOrderPatch) apply(o *ProductOrderCreate, lim jsonx.Limits) error {
+func (p *ProductOrderPatch) apply(o *ProductOrderCreate, lim jsonx.Limits, now time.Time) error {
 	targets := []any{&o.Category, &o.Description, &o.ExternalID, &o.NotificationContact, &o.Priority, &o.RequestedCompletionDate,
 		&o.RequestedStartDate, &o.Note, &o.RelatedParty, &o.Type, &o.BaseType, &o.SchemaLocation}
 	for i, f := range p.fields() {
@@ -439,5 +449,11 @@ func (p *ProductOrderPatch) apply(o *ProductOrderCreate, lim jsonx.Limits) error
 	}
 	var k checker
 	checkOrder(&k, o)
-	return k.err()
+	if err := k.err(); err != nil {
+		return err
+	}
+	if p.RequestedStartDate == nil {
+		return nil
+	}
+	return checkStart(o, now)
 }
