@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -413,7 +414,20 @@ func (h *Handler) patch(c echo.Context) error {
 		return h.failWire(c, wireError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "PATCH takes " + MergePatch})
 	}
 	var p ProductOrderPatch
-	if err := h.decode(c, &p); err != nil {
+	raw, err := h.readBody(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) == nil {
+		for _, name := range slices.Sorted(maps.Keys(keys)) {
+			if why, ok := notPatchable[name]; ok {
+				return h.fail(c, invalid("%s is not patchable: %s (patchable: %s)", name, why, strings.Join(patchable, ", ")))
+			}
+		}
+	}
+	if err := jsonx.Decode(raw, &p, h.opts.Limits); err != nil {
+		err = decodeError(err, h.opts.Limits.MaxBytes)
 		if core.ReasonOf(err) == core.ReasonMalformed {
 			err = invalid("%s (patchable: %s)", core.AsError(err).Message, strings.Join(patchable, ", "))
 		}

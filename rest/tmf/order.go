@@ -404,6 +404,27 @@ func (v views) cancelView(t core.Transaction) (CancelProductOrder, error) {
 
 // ---- merge patch ----
 
+// notPatchable says why each other attribute of the specification's
+// ProductOrder_Update is refused in a patch.
+var notPatchable = map[string]string{
+	"state":                        "it follows the items; cancel an acknowledged order with POST cancelProductOrder",
+	"productOrderItem":             "an order's items do not change once ordered; send another order",
+	"cancellationDate":             "set by cancelProductOrder",
+	"cancellationReason":           "set by cancelProductOrder",
+	"completionDate":               "set by simgate",
+	"expectedCompletionDate":       "set by simgate",
+	"id":                           "set by simgate",
+	"href":                         "set by simgate",
+	"orderDate":                    "set by simgate",
+	"agreement":                    "not supported",
+	"billingAccount":               "not supported",
+	"channel":                      "not supported",
+	"orderTotalPrice":              "not supported",
+	"payment":                      "not supported",
+	"productOfferingQualification": "not supported",
+	"quote":                        "not supported",
+}
+
 var patchable = []string{"category", "description", "externalId", "notificationContact", "priority", "requestedCompletionDate",
 	"requestedStartDate", "note", "relatedParty", "@type", "@baseType", "@schemaLocation"}
 
