@@ -25,6 +25,7 @@ var errorTable = map[core.Reason]wireError{
 	core.ReasonRateLimited:         {http.StatusTooManyRequests, "RATE_LIMITED", "Too many requests", "Too many requests, retry later"},
 	core.ReasonUnknownOp:           {http.StatusNotFound, "NOT_FOUND", "Not found", "No such resource"},
 	core.ReasonMethodNotAllowed:    {http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method not allowed", ""},
+	core.ReasonMediaType:           {http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", ""},
 	core.ReasonTxNotFound:          {http.StatusNotFound, "NOT_FOUND", "Not found", "No product order with this id"},
 	core.ReasonHubNotFound:         {http.StatusNotFound, "NOT_FOUND", "Not found", "No hub with this id"},
 	core.ReasonHubLimit:            {http.StatusConflict, "HUB_LIMIT", "Too many hubs", ""},

@@ -411,7 +411,7 @@ func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]boo
 
 func (h *Handler) patch(c echo.Context) error {
 	if mt := mediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != MergePatch && mt != echo.MIMEApplicationJSON {
-		return h.failWire(c, wireError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "PATCH takes " + MergePatch})
+		return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMediaType, "content_type", "PATCH takes %s", MergePatch))
 	}
 	var p ProductOrderPatch
 	raw, err := h.readBody(c)
@@ -804,8 +804,6 @@ func (h *Handler) fail(c echo.Context, err error) error {
 	}
 	return h.refuse(c, w, e.Message)
 }
-
-func (h *Handler) failWire(c echo.Context, w wireError) error { return h.refuse(c, w, w.message) }
 
 // refuse answers w, and logs it with the partner (once known) and detail,
 // core's own words for operators, which name the order or hub.
