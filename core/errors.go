@@ -120,6 +120,7 @@ const (
 	ReasonUnknownOp        Reason = "UNKNOWN_OPERATION"
 	ReasonMethodNotAllowed Reason = "METHOD_NOT_ALLOWED"
 	ReasonRateLimited      Reason = "RATE_LIMITED"
+	ReasonMediaType        Reason = "UNSUPPORTED_MEDIA_TYPE" // a body in a media type the operation does not take
 
 	// Authentication.
 	ReasonLoginFailed   Reason = "LOGIN_FAILED"

@@ -16,7 +16,30 @@ const (
 	ReasonOrderNotCancellable Reason = "ORDER_NOT_CANCELLABLE"
 	ReasonOrderNotDeletable   Reason = "ORDER_NOT_DELETABLE"
 	ReasonOrderNotChangeable  Reason = "ORDER_NOT_CHANGEABLE"
+	ReasonTooManyOrders       Reason = "TOO_MANY_ORDERS"
+	ReasonStartLater          Reason = "START_LATER"
 )
+
+// StartSkew is how far ahead of simgate's clock an order's requested start
+// may be and still be taken as "now": the partner's clock differs.
+const StartSkew = 5 * time.Minute
+
+// CheckStart refuses an order that asks to start after now: the engine
+// runs an order once it is acknowledged and schedules nothing, and running
+// it early would do what the partner did not ask.
+func CheckStart(requested, now time.Time) error {
+	if requested.After(now.Add(StartSkew)) {
+		return Errorf(KindInvalid, ReasonStartLater, "requested_start",
+			"requested start %s is after now (%s): orders run when acknowledged", requested.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// MaxOrderScan bounds the orders one listing walks, deleted ones included:
+// a list answers the count of what matches, so it reads every order of the
+// partner's channel, and its cost must not grow without bound with the
+// partner's history. One order is still read by its id.
+const MaxOrderScan = 10_000
 
 // OrderState is the life of an order as a whole.
 type OrderState string
@@ -59,6 +82,19 @@ func StateAfter(t Transaction, item int) OrderState {
 		return finalState(t.Results[:item+1])
 	}
 	return OrderInProgress
+}
+
+// ProgressReported reports whether the commit that records item is the
+// first to leave the order in progress, so that its notifications, and only
+// its, say inProgress: the engine runs an order's items in commits of
+// itemsPerStep, and one that finishes in its first commit goes from
+// acknowledged to its final state without ever being seen in progress.
+// Reporting inProgress there would put two states in one commit, with one
+// time, that a listener may receive in either order. (An item retired as a
+// poison item is a commit of its own; the report then comes at most one
+// commit late.)
+func ProgressReported(t Transaction, item int) bool {
+	return item+1 == itemsPerStep && item+1 < t.Job.Items()
 }
 
 func finalState(rs []ItemResult) OrderState {
@@ -116,10 +152,20 @@ func (s *Service) Order(ctx context.Context, partner PartnerID, channel Channel,
 }
 
 // Orders calls fn with partner's orders of channel in submission order,
-// deleted ones left out, until fn answers false.
-func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel, fn func(Transaction) (bool, error)) error {
+// deleted ones left out, until fn answers false. It reads at most max
+// orders (MaxOrderScan when max <= 0) and fails with TOO_MANY_ORDERS
+// when there are more.
+func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel, max int, fn func(Transaction) (bool, error)) error {
+	if max <= 0 {
+		max = MaxOrderScan
+	}
 	err := s.store.View(ctx, func(tx Tx) error {
+		read := 0
 		return tx.TransactionsOf(partner, channel, func(t Transaction) (bool, error) {
+			if read++; read > max {
+				return false, Errorf(KindInvalid, ReasonTooManyOrders, "order",
+					"partner %s has more than %d orders to walk on channel %s", partner, max, channel)
+			}
 			if !t.DeletedAt.IsZero() {
 				return true, nil
 			}
@@ -251,17 +297,28 @@ const (
 const MaxHubs = 10
 
 // RegisterHub records a partner's subscription to its channel's events,
-// with a new id. The front end has checked the callback URL.
+// with a new id. The same callback and query registered again answer the
+// hub already registered: a partner that sends its registration again (it
+// timed out, say) must not get every event twice. The front end has
+// checked the callback URL.
 func (s *Service) RegisterHub(ctx context.Context, partner PartnerID, channel Channel, callback, query string) (Hub, error) {
 	id, err := s.ids.UUID()
 	if err != nil {
 		return Hub{}, Internal(err)
 	}
-	h := Hub{ID: id, Partner: partner, Channel: channel, Callback: callback, Query: query, CreatedAt: s.clock.Now().UTC()}
+	fresh := Hub{ID: id, Partner: partner, Channel: channel, Callback: callback, Query: query, CreatedAt: s.clock.Now().UTC()}
+	var h Hub
 	err = s.store.Update(ctx, func(tx Tx) error {
+		h = fresh // the function may run twice
 		hubs, err := tx.HubsOf(partner, channel)
 		if err != nil {
 			return err
+		}
+		for _, old := range hubs {
+			if old.Callback == callback && old.Query == query {
+				h = old
+				return nil
+			}
 		}
 		if len(hubs) >= MaxHubs {
 			return Errorf(KindConflict, ReasonHubLimit, "hub", "at most %d hubs per partner: delete one first", MaxHubs)

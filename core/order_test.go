@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -45,6 +46,18 @@ func TestStateOf(t *testing.T) {
 	assert.Equal(t, core.OrderInProgress, core.StateAfter(x, 0))
 	assert.Equal(t, core.OrderInProgress, core.StateAfter(x, 1))
 	assert.Equal(t, core.OrderPartial, core.StateAfter(x, 2))
+	assert.False(t, core.ProgressReported(x, 0), "three items run in one commit")
+	assert.False(t, core.ProgressReported(x, 2))
+	big := core.Transaction{Job: core.Job{Changes: make([]core.ChangeStatus, 40)}}
+	var reported []int
+	for i := range 40 {
+		if core.ProgressReported(big, i) {
+			reported = append(reported, i)
+		}
+	}
+	require.Len(t, reported, 1, "one inProgress report")
+	assert.Greater(t, reported[0], 0, "at the end of the first commit")
+	assert.Less(t, reported[0], 39, "before the last item")
 	assert.True(t, core.OrderCancelled.Final())
 	assert.False(t, core.OrderInProgress.Final())
 }
@@ -194,32 +207,47 @@ func TestChangeOrderRules(t *testing.T) {
 	_, err = o.svc.Order(ctx, "p1", "orders", x.ID)
 	assert.Equal(t, core.ReasonTxNotFound, core.ReasonOf(err), "deleted")
 	var listed []string
-	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", func(t core.Transaction) (bool, error) { listed = append(listed, t.ID); return true, nil }))
+	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 0, func(t core.Transaction) (bool, error) { listed = append(listed, t.ID); return true, nil }))
 	assert.Equal(t, []string{y.ID}, listed)
+	err = o.svc.Orders(ctx, "p1", "orders", 1, func(core.Transaction) (bool, error) { return true, nil })
+	assert.Equal(t, core.ReasonTooManyOrders, core.ReasonOf(err), "the deleted order counts: it was read")
+	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 2, func(core.Transaction) (bool, error) { return true, nil }))
 	kept, err := o.svc.Transaction(ctx, "p1", x.ID)
 	require.NoError(t, err, "the record stays")
 	assert.Equal(t, "deleted", kept.History[len(kept.History)-1].Note)
 }
 
+func TestCheckStart(t *testing.T) {
+	now := time.Date(2026, 3, 29, 14, 38, 11, 0, time.UTC)
+	assert.NoError(t, core.CheckStart(now.Add(-24*time.Hour), now))
+	assert.NoError(t, core.CheckStart(now.Add(core.StartSkew), now), "clocks differ")
+	assert.Equal(t, core.ReasonStartLater, core.ReasonOf(core.CheckStart(now.Add(core.StartSkew+time.Second), now)))
+}
+
 func TestHubRegistrations(t *testing.T) {
 	o := newOrders(t)
 	ctx := context.Background()
+	url := func(i int) string { return fmt.Sprintf("http://hub.invalid/%d", i) }
 	var first core.Hub
 	for i := 0; i < core.MaxHubs; i++ {
-		h, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+		h, err := o.svc.RegisterHub(ctx, "p1", "orders", url(i), "")
 		require.NoError(t, err)
 		if i == 0 {
 			first = h
 		}
 	}
-	_, err := o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
-	assert.Equal(t, core.ReasonHubLimit, core.ReasonOf(err))
-	_, err = o.svc.RegisterHub(ctx, "p2", "orders", "http://hub.invalid/", "")
+	again, err := o.svc.RegisterHub(ctx, "p1", "orders", url(0), "")
+	require.NoError(t, err, "a registration sent again is the same hub, even at the limit")
+	assert.Equal(t, first, again, "not a second hub that would get every event twice")
+	_, err = o.svc.RegisterHub(ctx, "p1", "orders", url(0), "eventType=X")
+	assert.Equal(t, core.ReasonHubLimit, core.ReasonOf(err), "another query is another hub")
+	_, err = o.svc.RegisterHub(ctx, "p2", "orders", url(0), "")
 	assert.NoError(t, err, "the limit is per partner")
 	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p2", "orders", first.ID)), "another partner's hub")
 	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p1", "other", first.ID)), "another channel's hub")
 	require.NoError(t, o.svc.UnregisterHub(ctx, "p1", "orders", first.ID))
 	assert.Equal(t, core.ReasonHubNotFound, core.ReasonOf(o.svc.UnregisterHub(ctx, "p1", "orders", first.ID)))
-	_, err = o.svc.RegisterHub(ctx, "p1", "orders", "http://hub.invalid/", "")
+	h, err := o.svc.RegisterHub(ctx, "p1", "orders", url(0), "")
 	assert.NoError(t, err, "room again")
+	assert.NotEqual(t, first.ID, h.ID, "a new hub once the old one is gone")
 }

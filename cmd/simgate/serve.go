@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -64,7 +65,7 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.addr, "addr", envOr("SIMGATE_ADDR", "127.0.0.1:8080"), "listen address (SIMGATE_ADDR)")
 	fs.StringVar(&cfg.db, "db", envOr("SIMGATE_DB", "data/simgate.db"), "bbolt database file, created if missing (SIMGATE_DB)")
 	fs.BoolVar(&cfg.demo, "demo", false, "load the sandbox inventory into an empty database")
-	fs.StringVar(&cfg.baseURL, "base-url", envOr("SIMGATE_BASE_URL", ""), "public base URL for the served WSDLs (SIMGATE_BASE_URL; default: from the request's Host)")
+	fs.StringVar(&cfg.baseURL, "base-url", envOr("SIMGATE_BASE_URL", ""), "public base URL for the served WSDLs and TMF622 hrefs (SIMGATE_BASE_URL; default: WSDLs from the request's Host, TMF622 hrefs as paths)")
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", 365*24*time.Hour, "lifetime of SOAP login tokens")
 	fs.StringVar(&cfg.sessionRetention, "session-retention", "auto", "how long an expired login session is kept before it is deleted: a duration, keep, or auto (720h; keep with --demo, whose expired sample token must stay)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
@@ -114,6 +115,9 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if _, err := cfg.retention(); err != nil {
 		return cfg, usageError{err}
+	}
+	if u, err := url.Parse(cfg.baseURL); cfg.baseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "") {
+		return cfg, usageError{fmt.Errorf("--base-url %q: want an absolute http or https URL without query or fragment", cfg.baseURL)}
 	}
 	return cfg, nil
 }
@@ -362,7 +366,7 @@ func newServer(svc *core.Service, eng *core.Engine, log *slog.Logger, cfg serveC
 	mvnx.New(svc, eng, log, mvnx.Options{}).Register(e)
 	sps.New(svc, eng, log, sps.Options{SMDPAddress: cfg.smdpAddress, AllowPrivateCallbacks: cfg.privateCallbacks()}).Register(e)
 	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
-	tmf.New(svc, eng, log, tmf.Options{AllowPrivateCallbacks: cfg.privateCallbacks()}).Register(e)
+	tmf.New(svc, eng, log, tmf.Options{AllowPrivateCallbacks: cfg.privateCallbacks(), BaseURL: cfg.baseURL}).Register(e)
 	e.GET("/openapi.json", apiDoc().Handler())
 	return e
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,17 @@ func TestTMF622TenantIsolation(t *testing.T) {
 	ns, absent := w.do("GET", "/tmf-api/productOrderingManagement/v4/productOrder/00000000-0000-4000-8000-000000000000", map[string]string{"Authorization": "Bearer other-tmf-key"}, "")
 	assert.Equal(t, 404, fs)
 	assert.Equal(t, shape(ns, absent), shape(fs, foreign))
+}
+
+// --base-url names the server's resources in WSDLs and TMF622 hrefs: it
+// must be an absolute http or https URL that a path can follow.
+func TestBaseURLFlag(t *testing.T) {
+	for _, ok := range []string{"", "https://api.example.com", "https://api.example.com/", "http://10.0.0.1:8080/gw"} {
+		_, err := serveFlags([]string{"--base-url", ok}, io.Discard)
+		require.NoError(t, err, ok)
+	}
+	for _, bad := range []string{"api.example.com", "/gw", "ftp://api.example.com", "https://api.example.com/?x=1", "https://api.example.com/#x"} {
+		_, err := serveFlags([]string{"--base-url", bad}, io.Discard)
+		assert.ErrorContains(t, err, "--base-url", bad)
+	}
 }

@@ -378,3 +378,20 @@ func TestUnknownAcceptanceIsPermanent(t *testing.T) {
 	assert.True(t, r.Permanent)
 	assert.Zero(t, got.n())
 }
+
+// A URL a partner registers: first its form, then where it points; a front
+// end tells the two apart in its answer.
+func TestCheckPartnerURL(t *testing.T) {
+	for _, u := range []string{"", "hook", "/hook", "ftp://partner.example/", "http:///x", "https://user:pw@partner.example/", "http://partner.example/" + strings.Repeat("x", callback.MaxURL)} {
+		_, err := callback.CheckPartnerURL(u, true)
+		assert.ErrorIs(t, err, callback.ErrURLForm, u)
+	}
+	_, err := callback.CheckPartnerURL("http://127.0.0.1:9999/hook", false)
+	assert.ErrorIs(t, err, callback.ErrForbiddenDestination)
+	assert.NotErrorIs(t, err, callback.ErrURLForm)
+	u, err := callback.CheckPartnerURL("http://127.0.0.1:9999/hook?x=1", true)
+	require.NoError(t, err)
+	assert.Equal(t, "x=1", u.RawQuery, "the front end sees the URL for its own rules")
+	_, err = callback.CheckPartnerURL("https://partner.example/cb", false)
+	assert.NoError(t, err)
+}

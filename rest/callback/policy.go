@@ -73,6 +73,26 @@ func ValidateURL(raw string, allowPrivate bool) error {
 	return err
 }
 
+// MaxURL is the longest callback URL a partner may register.
+const MaxURL = 2048
+
+// ErrURLForm marks a callback URL a partner registers that is not an
+// absolute http or https URL with a host and without credentials, of at
+// most MaxURL bytes.
+var ErrURLForm = errors.New("callback: not an absolute http or https URL without credentials")
+
+// CheckPartnerURL checks a callback URL a partner registers: its form
+// (ErrURLForm), then, like ValidateURL, its destination
+// (ErrForbiddenDestination). It answers the parsed URL for the front end's
+// own rules.
+func CheckPartnerURL(raw string, allowPrivate bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if raw == "" || len(raw) > MaxURL || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, ErrURLForm
+	}
+	return parseURL(raw, allowPrivate)
+}
+
 func parseURL(raw string, allowPrivate bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -1,13 +1,10 @@
 package flolive_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,34 +49,6 @@ func (s noSender) Send(_ context.Context, d core.Delivery, _ string) core.SendRe
 	return core.SendResult{Permanent: true}
 }
 
-// logBuffer collects the JSON log lines of a test.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines answers the records with the given message.
-func (b *logBuffer) lines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &rec), l)
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // mount serves the floLIVE front end.
 func mount(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
 	flolive.New(svc, eng, log, flolive.Options{}).Register(e)
@@ -87,7 +56,7 @@ func mount(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) 
 
 type env struct {
 	*resttest.Env
-	logs *logBuffer
+	logs *resttest.LogBuffer
 }
 
 // newEnv serves the front end on a sandbox database, with the engine
@@ -95,7 +64,7 @@ type env struct {
 // to change the inventory between submit and execution, start it later).
 func newEnv(t *testing.T, paused ...bool) *env {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &resttest.LogBuffer{}
 	e := resttest.NewWith(t, resttest.Options{
 		Sender:       noSender{t},
 		Log:          slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

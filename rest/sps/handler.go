@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -485,11 +484,9 @@ func (h *Handler) putCallback(c echo.Context) error {
 	if err := h.decode(c, &s); err != nil {
 		return h.fail(c, err)
 	}
-	u, err := url.Parse(s.CallbackURL)
-	if s.CallbackURL == "" || len(s.CallbackURL) > 2048 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if _, err := callback.CheckPartnerURL(s.CallbackURL, h.opts.AllowPrivateCallbacks); errors.Is(err, callback.ErrURLForm) {
 		return h.failItems(c, http.StatusBadRequest, ErrorItem{Code: "INVALID_URL", Field: "callbackUrl", Message: "callbackUrl must be an absolute http or https URL without credentials (at most 2048 characters)"})
-	}
-	if err := callback.ValidateURL(s.CallbackURL, h.opts.AllowPrivateCallbacks); err != nil {
+	} else if err != nil {
 		return h.failItems(c, http.StatusBadRequest, ErrorItem{Code: "INVALID_URL", Field: "callbackUrl", Message: "callbackUrl must not name a loopback, private or link-local address"})
 	}
 	cl := callerOf(c)

@@ -2,8 +2,10 @@ package tmf
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
+	"simgate/core"
 	"simgate/rest/openapi"
 )
 
@@ -36,14 +38,17 @@ func Describe(d *openapi.Doc) {
 		Description: "Items: add activates a mobile line (product.productCharacteristic ICCID, MSISDN or none for a number of the market's pool, IMEI, plan, market); " +
 			"modify suspends or resumes (status suspended or active) and delete ceases the subscription named by product.id or an ICCID or MSISDN characteristic. " +
 			"The order is acknowledged at once and moves to inProgress, then completed, failed or partial; failed items are explained in the order's notes. " +
-			"At most 100 items. Attributes not listed are refused, but for @type, @baseType and @schemaLocation.",
+			"At most 100 items. Attributes not listed are refused, but for @type, @baseType and @schemaLocation. " +
+			"Nothing is scheduled: a requestedStartDate more than 5 minutes ahead is refused (REQUESTED_START_NOT_SUPPORTED).",
 		Request: ProductOrderCreate{},
 		Responses: append([]openapi.Response{{Status: http.StatusCreated, Description: "The acknowledged order.", Body: ProductOrder{}, Headers: location}},
 			errs(with(http.StatusRequestEntityTooLarge)...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathOrders, OperationID: "listProductOrder", Tags: tags, Security: sec,
-		Summary: "List the partner's product orders, oldest first", Description: "Every attribute, or with fields= id, href and those named.",
+		Summary: "List the partner's product orders, oldest first",
+		Description: "Every attribute, or with fields= id, href and those named. A list walks at most " + strconv.Itoa(core.MaxOrderScan) +
+			" of the partner's orders; past that it answers 400 TOO_MANY_ORDERS (read orders by id).",
 		Params: append([]openapi.Param{fields,
 			{Name: "id", In: "query"}, {Name: "state", In: "query", Schema: map[string]any{"type": "string", "enum": anyOf(orderStates)}},
 			{Name: "orderDate", In: "query", Description: "Exact orderDate, as answered."}, {Name: "externalId", In: "query"}}, paging...),

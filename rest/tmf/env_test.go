@@ -40,8 +40,9 @@ func auth(key string) map[string]string { return map[string]string{"Authorizatio
 
 // event is one notification as a hub's listener got it.
 type event struct {
-	Path string
-	Body map[string]any
+	Path        string
+	ContentType string
+	Body        map[string]any
 }
 
 // listener is a hub's callback: it checks each signature with
@@ -67,7 +68,7 @@ func newListener(t *testing.T) *listener {
 		}
 		var m map[string]any
 		_ = json.Unmarshal(body, &m)
-		l.got = append(l.got, event{Path: r.URL.Path, Body: m})
+		l.got = append(l.got, event{Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Body: m})
 		w.WriteHeader(http.StatusCreated)
 		l.arrived <- struct{}{}
 	}))

@@ -7,12 +7,14 @@
 package tmf
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,8 +52,12 @@ const (
 	MaxBody      = 512 << 10
 )
 
-// MergePatch is the media type of PATCH bodies.
-const MergePatch = "application/merge-patch+json"
+// Media types: MediaType is the specification's, of every answer and
+// event; MergePatch is that of PATCH bodies.
+const (
+	MediaType  = "application/json;charset=utf-8"
+	MergePatch = "application/merge-patch+json"
+)
 
 // Options configures the front end.
 type Options struct {
@@ -59,10 +65,17 @@ type Options struct {
 	// AllowPrivateCallbacks lets hub callbacks name loopback and private
 	// hosts (the sandbox); the sender checks again at dial time.
 	AllowPrivateCallbacks bool
+	// MaxScan bounds the orders a list walks (default core.MaxOrderScan).
+	MaxScan int
+	// BaseURL is the server's public base URL (serve --base-url): hrefs,
+	// Location headers and events then name resources absolutely, which
+	// a listener needs. Empty: paths of this server.
+	BaseURL string
 }
 
 // Handler serves the API.
 type Handler struct {
+	views
 	svc  *core.Service
 	eng  *core.Engine
 	log  *slog.Logger
@@ -74,8 +87,12 @@ func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *H
 	if opts.Limits.MaxBytes <= 0 {
 		opts.Limits.MaxBytes = MaxBody
 	}
-	eng.Register(core.ChannelTMF, Renderer{})
-	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
+	if opts.MaxScan <= 0 {
+		opts.MaxScan = core.MaxOrderScan
+	}
+	v := views{base: strings.TrimRight(opts.BaseURL, "/")}
+	eng.Register(core.ChannelTMF, Renderer{v})
+	return &Handler{views: v, svc: svc, eng: eng, log: log, opts: opts}
 }
 
 // Register mounts the API on e.
@@ -131,6 +148,15 @@ const partnerKey = "tmf.partner"
 func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		res := c.Response()
+		// echo writes JSON as application/json; the specification's media
+		// type carries the charset. One hook covers every answer, echo's
+		// own 404 and 405 included.
+		res.Before(func() {
+			if mediaType(res.Header().Get(echo.HeaderContentType)) == echo.MIMEApplicationJSON {
+				res.Header().Set(echo.HeaderContentType, MediaType)
+			}
+		})
 		key, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 		if !ok || strings.TrimSpace(key) == "" {
 			return h.fail(c, core.Errorf(core.KindUnauthorized, core.ReasonLoginFailed, "authorization", "missing bearer API key"))
@@ -226,6 +252,9 @@ func (h *Handler) create(c echo.Context) error {
 	if err := k.err(); err != nil {
 		return h.fail(c, err)
 	}
+	if err := checkStart(&r, h.svc.Now()); err != nil {
+		return h.fail(c, err)
+	}
 	cx, err := json.Marshal(orderContext{Order: r, Jobs: jobs})
 	if err != nil {
 		return h.fail(c, core.Internal(err))
@@ -234,7 +263,7 @@ func (h *Handler) create(c echo.Context) error {
 	t, _, err := h.eng.Submit(ctx, core.Submission{
 		Ref: ref, Operation: OpOrder, BodyHash: hex.EncodeToString(sum[:]), Context: cx, Job: job,
 		Ack: func(t core.Transaction) (int, []byte, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -242,7 +271,7 @@ func (h *Handler) create(c echo.Context) error {
 			return http.StatusCreated, b, err
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -253,7 +282,7 @@ func (h *Handler) create(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	h.log.InfoContext(ctx, "tmf order accepted", "partner", partner, "tx", t.ID, "items", len(r.ProductOrderItem), "commands", job.Items())
-	c.Response().Header().Set(echo.HeaderLocation, orderHref(t.ID))
+	c.Response().Header().Set(echo.HeaderLocation, h.orderHref(t.ID))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
@@ -290,7 +319,7 @@ func (h *Handler) get(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	o, err := orderView(t)
+	o, err := h.orderView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
 	}
@@ -306,68 +335,99 @@ func (h *Handler) list(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	if s := q.Get("state"); s != "" && !slices.Contains(orderStates, s) {
+		return h.fail(c, invalid("state must be one of %s", strings.Join(orderStates, ", ")))
+	}
+	// The filters read the transaction; only externalId needs the order's
+	// data, and only the page is rendered.
+	match := func(t core.Transaction) (bool, error) {
+		if q.Has("state") && q.Get("state") != string(core.StateOf(t)) || q.Has("orderDate") && q.Get("orderDate") != stamp(t.CreatedAt) {
+			return false, nil
+		}
+		if !q.Has("externalId") {
+			return true, nil
+		}
+		var cx struct {
+			Order struct {
+				ExternalID string `json:"externalId"`
+			} `json:"order"`
+		}
+		if err := json.Unmarshal(t.Context, &cx); err != nil {
+			return false, fmt.Errorf("order %s: context: %w", t.ID, err)
+		}
+		return q.Get("externalId") == cx.Order.ExternalID, nil
+	}
+	return h.answerList(c, q, fields, q.Get("id"), match, func(t core.Transaction) (any, error) { return h.orderView(t) })
+}
+
+// answerList answers the page (offset, limit) of the partner's orders that
+// match, each rendered and projected on fields, with X-Total-Count and
+// X-Result-Count. With the id filter (orderID: the id of the one order it
+// may name) it reads that order rather than walk them all; a walk reads at
+// most MaxScan orders.
+func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]bool, orderID string,
+	match func(core.Transaction) (bool, error), render func(core.Transaction) (any, error)) error {
 	offset, limit, err := page(q)
 	if err != nil {
 		return h.fail(c, err)
 	}
-	if s := q.Get("state"); s != "" && !slices.Contains(orderStates, s) {
-		return h.fail(c, invalid("state must be one of %s", strings.Join(orderStates, ", ")))
-	}
-	match := func(o ProductOrder) bool {
-		for _, f := range []struct{ key, v string }{{"id", o.ID}, {"state", o.State}, {"orderDate", o.OrderDate}, {"externalId", o.ExternalID}} {
-			if q.Has(f.key) && q.Get(f.key) != f.v {
-				return false
-			}
-		}
-		return true
-	}
 	ctx := c.Request().Context()
 	partner := partnerOf(c)
-	var found []ProductOrder
+	items := []any{}
 	total := 0
 	consider := func(t core.Transaction) (bool, error) {
-		o, err := orderView(t)
+		if ok, err := match(t); !ok || err != nil {
+			return err == nil, err
+		}
+		total++
+		if total <= offset || len(items) >= limit {
+			return true, nil // counted, not on the page
+		}
+		v, err := render(t)
+		if err == nil {
+			v, err = projection(v, fields)
+		}
 		if err != nil {
 			return false, err
 		}
-		if !match(o) {
-			return true, nil
-		}
-		total++
-		if total > offset && len(found) < limit {
-			found = append(found, o)
-		}
+		items = append(items, v)
 		return true, nil
 	}
-	if id := q.Get("id"); q.Has("id") {
-		// One order at most: read it rather than walk them all.
-		t, err := h.svc.Order(ctx, partner, core.ChannelTMF, id)
+	if q.Has("id") {
+		t, err := h.svc.Order(ctx, partner, core.ChannelTMF, orderID)
 		if err == nil {
 			_, err = consider(t)
 		}
 		if err != nil && core.ReasonOf(err) != core.ReasonTxNotFound {
 			return h.fail(c, err)
 		}
-	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, consider); err != nil {
-		return h.fail(c, err)
-	}
-	list := make([]any, len(found))
-	for i, o := range found {
-		if list[i], err = projection(o, fields); err != nil {
-			return h.fail(c, core.Internal(err))
-		}
+	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, h.opts.MaxScan, consider); err != nil {
+		return h.fail(c, h.tooMany(ctx, err))
 	}
 	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
-	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
-	return c.JSON(http.StatusOK, list)
+	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(items)))
+	return c.JSON(http.StatusOK, items)
 }
 
 func (h *Handler) patch(c echo.Context) error {
 	if mt := mediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != MergePatch && mt != echo.MIMEApplicationJSON {
-		return h.failWire(c, wireError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "PATCH takes " + MergePatch})
+		return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMediaType, "content_type", "PATCH takes %s", MergePatch))
 	}
 	var p ProductOrderPatch
-	if err := h.decode(c, &p); err != nil {
+	raw, err := h.readBody(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) == nil {
+		for _, name := range slices.Sorted(maps.Keys(keys)) {
+			if why, ok := notPatchable[name]; ok {
+				return h.fail(c, invalid("%s is not patchable: %s (patchable: %s)", name, why, strings.Join(patchable, ", ")))
+			}
+		}
+	}
+	if err := jsonx.Decode(raw, &p, h.opts.Limits); err != nil {
+		err = decodeError(err, h.opts.Limits.MaxBytes)
 		if core.ReasonOf(err) == core.ReasonMalformed {
 			err = invalid("%s (patchable: %s)", core.AsError(err).Message, strings.Join(patchable, ", "))
 		}
@@ -383,13 +443,13 @@ func (h *Handler) patch(c echo.Context) error {
 			if err := json.Unmarshal(t.Context, &cx); err != nil {
 				return nil, err
 			}
-			if err := p.apply(&cx.Order, h.opts.Limits); err != nil {
+			if err := p.apply(&cx.Order, h.opts.Limits, t.UpdatedAt); err != nil {
 				return nil, err
 			}
 			return json.Marshal(cx)
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -400,7 +460,8 @@ func (h *Handler) patch(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	o, err := orderView(t)
+	h.changed(c, t, "patch "+strings.Join(paths, ","))
+	o, err := h.orderView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
 	}
@@ -408,10 +469,10 @@ func (h *Handler) patch(c echo.Context) error {
 }
 
 func (h *Handler) delete(c echo.Context) error {
-	_, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
+	t, err := h.eng.ChangeOrder(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id"), core.OrderChange{
 		Delete: true,
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -421,6 +482,7 @@ func (h *Handler) delete(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	h.changed(c, t, "delete")
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -459,11 +521,11 @@ func (h *Handler) cancel(c echo.Context) error {
 			return json.Marshal(cx)
 		},
 		Notify: func(tx core.Tx, t core.Transaction) ([]core.Notification, error) {
-			o, err := orderView(t)
+			o, err := h.orderView(t)
 			if err != nil {
 				return nil, err
 			}
-			cp, err := cancelView(t)
+			cp, err := h.cancelView(t)
 			if err != nil {
 				return nil, err
 			}
@@ -478,7 +540,8 @@ func (h *Handler) cancel(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	cp, err := cancelView(t)
+	h.changed(c, t, "cancel")
+	cp, err := h.cancelView(t)
 	if err != nil {
 		return h.fail(c, core.Internal(err))
 	}
@@ -504,7 +567,7 @@ func (h *Handler) getCancel(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	cp, err := cancelView(t)
+	cp, err := h.cancelView(t)
 	if err != nil {
 		return h.fail(c, notFound)
 	}
@@ -520,42 +583,21 @@ func (h *Handler) listCancels(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	offset, limit, err := page(q)
-	if err != nil {
-		return h.fail(c, err)
+	// A cancellation's id names its order: the id filter reads one order.
+	orderID, named := strings.CutPrefix(q.Get("id"), cancelPrefix)
+	return h.answerList(c, q, fields, orderID, func(t core.Transaction) (bool, error) {
+		return t.Status == core.TxCancelled && (!q.Has("id") || named), nil
+	}, func(t core.Transaction) (any, error) { return h.cancelView(t) })
+}
+
+// tooMany words a walk over the bound for the partner; other errors pass.
+func (h *Handler) tooMany(ctx context.Context, err error) error {
+	if core.ReasonOf(err) != core.ReasonTooManyOrders {
+		return err
 	}
-	var found []any
-	total := 0
-	err = h.svc.Orders(c.Request().Context(), partnerOf(c), core.ChannelTMF, func(t core.Transaction) (bool, error) {
-		if t.Status != core.TxCancelled {
-			return true, nil
-		}
-		cp, err := cancelView(t)
-		if err != nil {
-			return false, err
-		}
-		if q.Has("id") && q.Get("id") != cp.ID {
-			return true, nil
-		}
-		total++
-		if total > offset && len(found) < limit {
-			v, err := projection(cp, fields)
-			if err != nil {
-				return false, err
-			}
-			found = append(found, v)
-		}
-		return true, nil
-	})
-	if err != nil {
-		return h.fail(c, err)
-	}
-	if found == nil {
-		found = []any{}
-	}
-	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
-	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(found)))
-	return c.JSON(http.StatusOK, found)
+	h.log.WarnContext(ctx, "tmf list refused: too many orders to walk", "error", err.Error())
+	return core.Errorf(core.KindInvalid, core.ReasonTooManyOrders, "", "A list walks at most %d orders and this API holds more of yours: "+
+		"read an order by its id (productOrder/{id}, or the id filter)", h.opts.MaxScan)
 }
 
 // ---- hub ----
@@ -565,12 +607,13 @@ func (h *Handler) registerHub(c echo.Context) error {
 	if err := h.decode(c, &r); err != nil {
 		return h.fail(c, err)
 	}
-	u, err := url.Parse(r.Callback)
-	if r.Callback == "" || len(r.Callback) > 2048 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	// Events go to the callback's path + /listener/<event>: a query or a
+	// fragment would end up before it.
+	u, err := callback.CheckPartnerURL(r.Callback, h.opts.AllowPrivateCallbacks)
+	if errors.Is(err, callback.ErrURLForm) || err == nil && (u.RawQuery != "" || u.Fragment != "") {
 		return h.fail(c, invalid("callback must be an absolute http or https URL without credentials, query or fragment (at most 2048 characters)"))
 	}
-	if err := callback.ValidateURL(r.Callback, h.opts.AllowPrivateCallbacks); err != nil {
+	if err != nil {
 		return h.fail(c, invalid("callback must not name a loopback, private or link-local address"))
 	}
 	if _, err := eventFilter(r.Query); err != nil {
@@ -581,7 +624,7 @@ func (h *Handler) registerHub(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	h.log.InfoContext(c.Request().Context(), "tmf hub registered", "partner", hub.Partner, "hub", hub.ID, "callback", hub.Callback)
-	c.Response().Header().Set(echo.HeaderLocation, PathHubs+"/"+hub.ID)
+	c.Response().Header().Set(echo.HeaderLocation, h.base+PathHubs+"/"+hub.ID)
 	return c.JSON(http.StatusCreated, Hub{ID: hub.ID, Callback: hub.Callback, Query: hub.Query})
 }
 
@@ -589,6 +632,7 @@ func (h *Handler) unregisterHub(c echo.Context) error {
 	if err := h.svc.UnregisterHub(c.Request().Context(), partnerOf(c), core.ChannelTMF, c.Param("id")); err != nil {
 		return h.fail(c, err)
 	}
+	h.log.InfoContext(c.Request().Context(), "tmf hub unregistered", "partner", partnerOf(c), "hub", c.Param("id"))
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -627,7 +671,11 @@ func page(q url.Values) (offset, limit int, err error) {
 	return offset, limit, nil
 }
 
-var orderStates = []string{"acknowledged", "inProgress", "completed", "failed", "partial", "cancelled"}
+// orderStates are the specification's ProductOrderStateType: each is a
+// valid filter, though simgate gives an order only acknowledged,
+// inProgress, completed, failed, partial or cancelled.
+var orderStates = []string{"acknowledged", "rejected", "pending", "held", "inProgress", "cancelled", "completed", "failed", "partial",
+	"assessingCancellation", "pendingCancellation"}
 
 // jsonNames lists the JSON attribute names of a struct type's value.
 func jsonNames(v any) []string {
@@ -754,10 +802,18 @@ func (h *Handler) fail(c echo.Context, err error) error {
 	if secs, ok := core.RetryAfterSeconds(err); ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	return h.failWire(c, w)
+	return h.refuse(c, w, e.Message)
 }
 
-func (h *Handler) failWire(c echo.Context, w wireError) error {
-	h.log.InfoContext(c.Request().Context(), "tmf request refused", "status", w.status, "code", w.code)
+// refuse answers w, and logs it with the partner (once known) and detail,
+// core's own words for operators, which name the order or hub.
+func (h *Handler) refuse(c echo.Context, w wireError, detail string) error {
+	partner, _ := c.Get(partnerKey).(core.PartnerID)
+	h.log.InfoContext(c.Request().Context(), "tmf request refused", "partner", partner, "status", w.status, "code", w.code, "error", detail)
 	return c.JSON(w.status, errorBody(w))
+}
+
+// changed logs a partner's accepted change of an order.
+func (h *Handler) changed(c echo.Context, t core.Transaction, change string) {
+	h.log.InfoContext(c.Request().Context(), "tmf order changed", "partner", t.Partner, "tx", t.ID, "change", change, "state", core.StateOf(t))
 }

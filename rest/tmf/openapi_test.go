@@ -23,6 +23,8 @@ func TestOpenAPIDescribesTheHandlers(t *testing.T) {
 		err := c.Check(t, resttest.Exchange{Method: method, Path: path, Header: headers, Body: body, Status: status, AnswerHeader: h, Answer: answer})
 		if conforms {
 			require.NoError(t, err, "%s %s", method, path)
+		} else {
+			require.Error(t, err, "the document refuses what the handler refuses: %s %s", method, path)
 		}
 		return answer
 	}

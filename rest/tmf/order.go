@@ -46,6 +46,16 @@ var (
 	codePattern   = regexp.MustCompile(`^[-A-Za-z0-9_.]{1,36}$`)
 )
 
+// checkStart applies core's rule on the order's requested start (a date
+// checkOrder found well formed) at now.
+func checkStart(r *ProductOrderCreate, now time.Time) error {
+	at, err := time.Parse(time.RFC3339, r.RequestedStartDate)
+	if r.RequestedStartDate == "" || err != nil {
+		return nil
+	}
+	return core.CheckStart(at, now)
+}
+
 // checkOrder applies the constraints of the order's own attributes.
 func checkOrder(k *checker, r *ProductOrderCreate) {
 	for _, f := range []struct {
@@ -273,7 +283,11 @@ func subscriberOf(productID string, chars map[string]string) (core.SubscriberRef
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-func orderHref(id string) string { return PathOrders + "/" + id }
+// views renders the API's resources; base is the public base URL of
+// their hrefs, or "" for paths.
+type views struct{ base string }
+
+func (v views) orderHref(id string) string { return v.base + PathOrders + "/" + id }
 
 // finishedAt answers when the order's execution finished.
 func finishedAt(t core.Transaction) (time.Time, bool) {
@@ -286,7 +300,7 @@ func finishedAt(t core.Transaction) (time.Time, bool) {
 }
 
 // orderView builds the order's representation from the transaction.
-func orderView(t core.Transaction) (ProductOrder, error) {
+func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 	var cx orderContext
 	if err := json.Unmarshal(t.Context, &cx); err != nil {
 		return ProductOrder{}, fmt.Errorf("order %s: context: %w", t.ID, err)
@@ -294,7 +308,7 @@ func orderView(t core.Transaction) (ProductOrder, error) {
 	r := cx.Order
 	state := core.StateOf(t)
 	o := ProductOrder{
-		ID: t.ID, Href: orderHref(t.ID), Category: r.Category, Description: r.Description, ExternalID: r.ExternalID,
+		ID: t.ID, Href: v.orderHref(t.ID), Category: r.Category, Description: r.Description, ExternalID: r.ExternalID,
 		NotificationContact: r.NotificationContact, OrderDate: stamp(t.CreatedAt), Priority: r.Priority,
 		RequestedCompletionDate: r.RequestedCompletionDate, RequestedStartDate: r.RequestedStartDate,
 		Note: slices.Clone(r.Note), RelatedParty: slices.Clone(r.RelatedParty), State: string(state), Ext: r.Ext,
@@ -372,7 +386,7 @@ func productOf(in *Product, s *core.Subscription) *Product {
 }
 
 // cancelView builds the cancellation of a cancelled order.
-func cancelView(t core.Transaction) (CancelProductOrder, error) {
+func (v views) cancelView(t core.Transaction) (CancelProductOrder, error) {
 	var cx orderContext
 	if err := json.Unmarshal(t.Context, &cx); err != nil {
 		return CancelProductOrder{}, fmt.Errorf("order %s: context: %w", t.ID, err)
@@ -382,13 +396,34 @@ func cancelView(t core.Transaction) (CancelProductOrder, error) {
 	}
 	id := cancelPrefix + t.ID
 	return CancelProductOrder{
-		ID: id, Href: PathCancels + "/" + id, CancellationReason: cx.Cancel.Reason, EffectiveCancellationDate: stamp(cx.Cancel.At),
+		ID: id, Href: v.base + PathCancels + "/" + id, CancellationReason: cx.Cancel.Reason, EffectiveCancellationDate: stamp(cx.Cancel.At),
 		RequestedCancellationDate: cx.Cancel.Requested, State: "done",
-		ProductOrder: Ref{ID: t.ID, Href: orderHref(t.ID), ReferredType: "ProductOrder"}, Ext: cx.Cancel.Ext,
+		ProductOrder: Ref{ID: t.ID, Href: v.orderHref(t.ID), ReferredType: "ProductOrder"}, Ext: cx.Cancel.Ext,
 	}, nil
 }
 
 // ---- merge patch ----
+
+// notPatchable says why each other attribute of the specification's
+// ProductOrder_Update is refused in a patch.
+var notPatchable = map[string]string{
+	"state":                        "it follows the items; cancel an acknowledged order with POST cancelProductOrder",
+	"productOrderItem":             "an order's items do not change once ordered; send another order",
+	"cancellationDate":             "set by cancelProductOrder",
+	"cancellationReason":           "set by cancelProductOrder",
+	"completionDate":               "set by simgate",
+	"expectedCompletionDate":       "set by simgate",
+	"id":                           "set by simgate",
+	"href":                         "set by simgate",
+	"orderDate":                    "set by simgate",
+	"agreement":                    "not supported",
+	"billingAccount":               "not supported",
+	"channel":                      "not supported",
+	"orderTotalPrice":              "not supported",
+	"payment":                      "not supported",
+	"productOfferingQualification": "not supported",
+	"quote":                        "not supported",
+}
 
 var patchable = []string{"category", "description", "externalId", "notificationContact", "priority", "requestedCompletionDate",
 	"requestedStartDate", "note", "relatedParty", "@type", "@baseType", "@schemaLocation"}
@@ -410,7 +445,7 @@ func (p *ProductOrderPatch) present() []string {
 }
 
 // apply merges the patch into the order and checks the result.
-func (p *ProductOrderPatch) apply(o *ProductOrderCreate, lim jsonx.Limits) error {
+func (p *ProductOrderPatch) apply(o *ProductOrderCreate, lim jsonx.Limits, now time.Time) error {
 	targets := []any{&o.Category, &o.Description, &o.ExternalID, &o.NotificationContact, &o.Priority, &o.RequestedCompletionDate,
 		&o.RequestedStartDate, &o.Note, &o.RelatedParty, &o.Type, &o.BaseType, &o.SchemaLocation}
 	for i, f := range p.fields() {
@@ -435,5 +470,11 @@ func (p *ProductOrderPatch) apply(o *ProductOrderCreate, lim jsonx.Limits) error
 	}
 	var k checker
 	checkOrder(&k, o)
-	return k.err()
+	if err := k.err(); err != nil {
+		return err
+	}
+	if p.RequestedStartDate == nil {
+		return nil
+	}
+	return checkStart(o, now)
 }

@@ -78,16 +78,17 @@ func hubNotes(tx core.Tx, partner core.PartnerID, ev Event) ([]core.Notification
 		}
 		out = append(out, core.Notification{
 			Event: ev.EventType, URL: strings.TrimRight(h.Callback, "/") + ListenerPath(ev.EventType),
-			ContentType: "application/json", Body: body, Accept: core.Accept2xx,
+			ContentType: MediaType, Body: body, Accept: core.Accept2xx,
 		})
 	}
 	return out, nil
 }
 
 // Renderer writes the state-change events of an order as its items run:
-// inProgress after the first of several items, and the final state
-// (completed, failed or partial) after the last.
-type Renderer struct{}
+// inProgress when a commit leaves the order in progress (core's
+// ProgressReported), and the final state (completed, failed or partial)
+// after the last item.
+type Renderer struct{ views }
 
 // Render implements core.Renderer; the engine calls RenderTx, which reads
 // the partner's hubs.
@@ -96,7 +97,7 @@ func (Renderer) Render(core.Transaction, int, time.Time) ([]core.Notification, e
 }
 
 // RenderTx implements core.TxRenderer.
-func (Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time) ([]core.Notification, error) {
+func (r Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time) ([]core.Notification, error) {
 	n := t.Job.Items()
 	var out []core.Notification
 	emit := func(state core.OrderState) error {
@@ -105,7 +106,7 @@ func (Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time
 		if state.Final() {
 			view.History = append(slices.Clone(t.History), core.TxEvent{At: now, Status: core.TxSucceeded})
 		}
-		o, err := orderView(view)
+		o, err := r.orderView(view)
 		if err != nil {
 			return err
 		}
@@ -114,7 +115,7 @@ func (Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Time
 		out = append(out, notes...)
 		return err
 	}
-	if item == 0 && n > 1 {
+	if core.ProgressReported(t, item) {
 		if err := emit(core.OrderInProgress); err != nil {
 			return nil, err
 		}
