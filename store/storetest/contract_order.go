@@ -474,7 +474,9 @@ func contractSessionsByExpiry(t *testing.T, st core.Store) {
 	mk := func(hash string, expires int) core.Session {
 		return core.Session{TokenHash: hash, Partner: "demo-rsp", CreatedAt: at(0), ExpiresAt: at(expires)}
 	}
-	update(t, st, func(tx core.Tx) error { return putAll(tx.PutSession, mk("c", 30), mk("a", 10), mk("b", 20), mk("a2", 10)) })
+	update(t, st, func(tx core.Tx) error {
+		return putAll(tx.PutSession, mk("c", 30), mk("a", 10), mk("b", 20), mk("a2", 10))
+	})
 	expired := func(until, limit int) []string {
 		t.Helper()
 		ss := read(t, st, func(tx core.Tx) ([]core.Session, error) { return tx.ExpiredSessions(at(until), limit) })
