@@ -33,6 +33,8 @@ type tx struct {
 	// to learn its previous index keys. It lives as long as the fn, which
 	// alone writes ov, so it cannot go stale.
 	memo map[memoKey]any
+	// cache is the DB's cache of decoded records; nil in operator tools.
+	cache *recordCache
 }
 
 type memoKey struct{ bucket, key string }
@@ -214,9 +216,14 @@ func (t *tx) load(b []byte, key string, v any) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	if t.cache.get(b, key, raw, v) {
+		t.remember(b, key, v)
+		return true, nil
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return false, fmt.Errorf("store: decode %s %q: %w", b, key, err)
 	}
+	t.cache.put(b, key, raw, v)
 	t.remember(b, key, v)
 	return true, nil
 }
