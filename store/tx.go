@@ -236,7 +236,9 @@ func (t *tx) store(b []byte, key string, v any) error {
 	if err := t.put(b, key, raw); err != nil {
 		return err
 	}
-	t.remember(b, key, v)
+	if _, ok := t.memo[memoKey{string(b), key}]; ok {
+		t.remember(b, key, v) // only a record this fn has read: bulk writes (import) stay lean
+	}
 	return nil
 }
 
