@@ -12,7 +12,7 @@ import (
 
 // EngineConfig tunes the asynchronous engine.
 type EngineConfig struct {
-	Workers          int           // concurrent executions; default 16
+	Workers          int           // concurrent executions; default 64
 	PerPartner       int           // concurrent deliveries per partner; default 16
 	PollInterval     time.Duration // how often stored work is looked for without a wake-up; default 250ms
 	DeliveryDeadline time.Duration // upper bound of one attempt, on top of the sender's own timeout; default 30s
@@ -47,7 +47,7 @@ type Engine struct {
 // NewEngine builds an engine; register the front ends' renderers, then Run.
 func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) *Engine {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = 64
 	}
 	if cfg.PerPartner <= 0 {
 		cfg.PerPartner = 16

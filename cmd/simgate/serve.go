@@ -70,7 +70,7 @@ func serveFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&cfg.callbackTimeout, "callback-timeout", callback.DefaultTimeout, "timeout of one notification delivery attempt")
 	fs.StringVar(&cfg.retrySchedule, "retry-schedule", callback.DefaultSchedule.String(), "waits before each delivery attempt, comma-separated; past the last, the notification is a dead letter")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-callbacks", "auto", "deliver notifications to loopback and private addresses: true, false, or auto (true with --demo)")
-	fs.IntVar(&cfg.workers, "workers", 16, "concurrent executions of asynchronous requests; each waits for its commit, which the group commit shares with the acknowledgements: more workers execute more per commit, fewer leave more of the machine to acknowledgements")
+	fs.IntVar(&cfg.workers, "workers", 64, "concurrent executions of asynchronous requests; each waits for its commit, which the group commit shares with the acknowledgements: more workers keep executions in step with a burst, fewer acknowledge the burst faster and execute it afterwards")
 	fs.IntVar(&cfg.perPartner, "deliveries-per-partner", 16, "notifications in flight at once to one partner (one slow partner delays only itself)")
 	fs.StringVar(&cfg.smdpAddress, "smdp-address", envOr("SIMGATE_SMDP_ADDRESS", "smdp.simgate.test"), "SM-DP+ address written into eSIM activation codes (SIMGATE_SMDP_ADDRESS)")
 	fs.DurationVar(&cfg.gracePeriod, "grace-period", 30*24*time.Hour, "how long a ceased subscription may be reactivated (its number is not reused meanwhile)")
