@@ -12,7 +12,7 @@ import (
 
 // EngineConfig tunes the asynchronous engine.
 type EngineConfig struct {
-	Workers          int           // concurrent executions; default 4
+	Workers          int           // concurrent executions; default 64
 	PerPartner       int           // concurrent deliveries per partner; default 16
 	PollInterval     time.Duration // how often stored work is looked for without a wake-up; default 250ms
 	DeliveryDeadline time.Duration // upper bound of one attempt, on top of the sender's own timeout; default 30s
@@ -60,7 +60,7 @@ type Engine struct {
 // NewEngine builds an engine; register the front ends' renderers, then Run.
 func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) *Engine {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = 64
 	}
 	if cfg.PerPartner <= 0 {
 		cfg.PerPartner = 16
@@ -447,10 +447,18 @@ func outcome(rs []ItemResult) TxStatus {
 // each partner, so one slow or dead partner never delays another.
 func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 	now := e.svc.clock.Now().UTC()
+	// skip also counts what this scan has already picked for a partner: a
+	// partner with one free slot gets one delivery decoded, not a whole
+	// page of its backlog that the loop below would leave unsent.
+	picked := map[PartnerID]int{}
 	skip := func(id string, p PartnerID) bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		return e.sending[id] || e.perPart[p] >= e.cfg.PerPartner
+		if e.sending[id] || e.perPart[p]+picked[p] >= e.cfg.PerPartner {
+			return true
+		}
+		picked[p]++
+		return false
 	}
 	due, err := e.dueDeliveries(ctx, now, skip)
 	if err != nil {
@@ -473,10 +481,21 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.deliver(ctx, d)
+			released := false
+			release := func() {
+				if released {
+					return
+				}
+				released = true
+				e.mu.Lock()
+				e.perPart[d.Partner]--
+				e.mu.Unlock()
+				wake(e.wakeSend)
+			}
+			e.deliver(ctx, d, release)
+			release()
 			e.mu.Lock()
-			delete(e.sending, d.ID)
-			e.perPart[d.Partner]--
+			delete(e.sending, d.ID) // recorded: it may be looked at again
 			e.mu.Unlock()
 			wake(e.wakeSend)
 		}()
@@ -485,7 +504,12 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 
 // deliver makes one attempt and records it. A crash between the POST and
 // the record means the same delivery, same webhook-id, is sent again.
-func (e *Engine) deliver(ctx context.Context, d Delivery) {
+// release gives the partner's slot back as soon as the partner has
+// answered: the limit bounds the requests a partner sees at once, and
+// waiting for the record's commit would only idle the slot for an fsync.
+// The delivery itself stays marked as sending until it is recorded, so it
+// is never sent twice meanwhile.
+func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
 	var secret string
 	err := e.svc.store.View(ctx, func(tx Tx) error {
 		p, _, err := tx.Partner(d.Partner)
@@ -499,6 +523,7 @@ func (e *Engine) deliver(ctx context.Context, d Delivery) {
 	start := time.Now()
 	res := e.sender.Send(actx, d, secret)
 	cancel()
+	release()
 	if ctx.Err() != nil && !res.Delivered {
 		e.unclaim(d)
 		return // shutting down: the attempt is repeated after the restart

@@ -99,7 +99,7 @@ func txKeys(x core.Transaction) (byKey, unfinished string) {
 
 func (t *tx) PutTransaction(x core.Transaction) error {
 	var old core.Transaction
-	found, err := t.load(bktTransactions, x.ID, &old)
+	found, err := loadOld(t, bktTransactions, x.ID, &old)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func deliveryKeys(d core.Delivery) (due, byTx, byStatus string) {
 // DueDeliveries can pass over a busy partner's backlog without decoding it.
 func (t *tx) PutDelivery(d core.Delivery) error {
 	var old core.Delivery
-	found, err := t.load(bktDeliveries, d.ID, &old)
+	found, err := loadOld(t, bktDeliveries, d.ID, &old)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,8 @@ type DB struct {
 	done   chan struct{} // closed when the committer has drained queue and exited
 
 	batches, requests atomic.Uint64
+
+	cache *recordCache
 }
 
 var _ core.Store = (*DB)(nil)
@@ -105,6 +107,7 @@ func Open(path string, opts Options) (*DB, error) {
 		onCommit: opts.OnCommit,
 		queue:    make(chan *request, opts.MaxBatch),
 		done:     make(chan struct{}),
+		cache:    newRecordCache(cacheEntries),
 	}
 	go d.commitLoop()
 	return d, nil
@@ -148,7 +151,7 @@ func (d *DB) View(ctx context.Context, fn func(core.Tx) error) error {
 	if closed {
 		return ErrClosed
 	}
-	return d.bolt.View(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx}) })
+	return d.bolt.View(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx, cache: d.cache}) })
 }
 
 // Update runs fn exactly once, in a transaction it may share with other
@@ -245,7 +248,7 @@ func (d *DB) runBatch(batch []*request, errs []error) error {
 			continue
 		}
 		ran++
-		ov, err := run(btx, r.fn)
+		ov, err := run(btx, d.cache, r.fn)
 		if err != nil {
 			errs[i] = err
 			continue
@@ -275,13 +278,13 @@ func (d *DB) runBatch(batch []*request, errs []error) error {
 
 // run calls fn with a fresh overlay; a panic becomes fn's error so that one
 // bad command cannot take down the committer and every caller with it.
-func run(btx *bbolt.Tx, fn func(core.Tx) error) (ov overlay, err error) {
+func run(btx *bbolt.Tx, cache *recordCache, fn func(core.Tx) error) (ov overlay, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			ov, err = nil, core.Internal(fmt.Errorf("store: update panicked: %v\n%s", p, debug.Stack()))
 		}
 	}()
-	t := &tx{btx: btx, ov: overlay{}}
+	t := &tx{btx: btx, ov: overlay{}, cache: cache}
 	return t.ov, fn(t)
 }
 

@@ -27,6 +27,66 @@ var ErrReadOnly = errors.New("store: write in a read-only transaction")
 type tx struct {
 	btx *bbolt.Tx
 	ov  overlay
+	// memo holds, inside Update, a copy of the last value this fn decoded
+	// or encoded for a key of the hot record buckets (see remember), so that
+	// a Put after a get does not decode the same record a second time just
+	// to learn its previous index keys. It lives as long as the fn, which
+	// alone writes ov, so it cannot go stale.
+	memo map[memoKey]any
+	// cache is the DB's cache of decoded records; nil in operator tools.
+	cache *recordCache
+}
+
+type memoKey struct{ bucket, key string }
+
+// remember keeps a copy of v, a value or a pointer to one of the record
+// types whose Put reads only value fields (strings, times, numbers) of the
+// previous record: a copy shares its slices with the caller, who may change
+// their elements, so a record whose Put reads a slice of the old value
+// (Partner's API keys) is never remembered.
+func (t *tx) remember(b []byte, key string, v any) {
+	if t.ov == nil {
+		return
+	}
+	var c any
+	switch v := v.(type) {
+	case *core.Transaction:
+		c = *v
+	case core.Transaction:
+		c = v
+	case *core.Delivery:
+		c = *v
+	case core.Delivery:
+		c = v
+	case *core.SIM:
+		c = *v
+	case core.SIM:
+		c = v
+	case *core.Number:
+		c = *v
+	case core.Number:
+		c = v
+	case *core.Subscription:
+		c = *v
+	case core.Subscription:
+		c = v
+	default:
+		return
+	}
+	if t.memo == nil {
+		t.memo = map[memoKey]any{}
+	}
+	t.memo[memoKey{string(b), key}] = c
+}
+
+// loadOld is load for a Put's previous record: the remembered copy when
+// this fn has already decoded or written the key.
+func loadOld[T any](t *tx, b []byte, key string, v *T) (bool, error) {
+	if m, ok := t.memo[memoKey{string(b), key}].(T); ok {
+		*v = m
+		return true, nil
+	}
+	return t.load(b, key, v)
 }
 
 var _ core.Tx = (*tx)(nil)
@@ -156,9 +216,15 @@ func (t *tx) load(b []byte, key string, v any) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	if t.cache.get(b, key, raw, v) {
+		t.remember(b, key, v)
+		return true, nil
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return false, fmt.Errorf("store: decode %s %q: %w", b, key, err)
 	}
+	t.cache.put(b, key, raw, v)
+	t.remember(b, key, v)
 	return true, nil
 }
 
@@ -167,7 +233,13 @@ func (t *tx) store(b []byte, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: encode %s %q: %w", b, key, err)
 	}
-	return t.put(b, key, raw)
+	if err := t.put(b, key, raw); err != nil {
+		return err
+	}
+	if _, ok := t.memo[memoKey{string(b), key}]; ok {
+		t.remember(b, key, v) // only a record this fn has read: bulk writes (import) stay lean
+	}
+	return nil
 }
 
 // loadBy follows a unique index to the primary record.
@@ -377,7 +449,7 @@ func (t *tx) SIMByEID(eid string) (s core.SIM, ok bool, err error) {
 
 func (t *tx) PutSIM(s core.SIM) error {
 	var old core.SIM
-	if _, err := t.load(bktSIMs, s.ID, &old); err != nil {
+	if _, err := loadOld(t, bktSIMs, s.ID, &old); err != nil {
 		return err
 	}
 	if err := t.store(bktSIMs, s.ID, s); err != nil {
@@ -437,7 +509,7 @@ func availableKey(n core.Number) string {
 
 func (t *tx) PutNumber(n core.Number) error {
 	var old core.Number
-	if _, err := t.load(bktNumbers, n.MSISDN, &old); err != nil {
+	if _, err := loadOld(t, bktNumbers, n.MSISDN, &old); err != nil {
 		return err
 	}
 	if err := t.store(bktNumbers, n.MSISDN, n); err != nil {
@@ -548,7 +620,7 @@ func subscriptionIndex(kind core.SubscriberKind) []byte {
 // subscription always claims its index entries, a ceased one only free ones.
 func (t *tx) PutSubscription(s core.Subscription) error {
 	var old core.Subscription
-	if _, err := t.load(bktSubscriptions, s.ID, &old); err != nil {
+	if _, err := loadOld(t, bktSubscriptions, s.ID, &old); err != nil {
 		return err
 	}
 	if err := t.store(bktSubscriptions, s.ID, s); err != nil {

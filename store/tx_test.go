@@ -534,3 +534,31 @@ func TestNextSeq(t *testing.T) {
 		return err
 	})
 }
+
+// A Put after a get in the same fn takes the previous index keys from the
+// record as stored, not from the (changed) copy the get handed out.
+func TestPutAfterGetInOneFnMovesIndexes(t *testing.T) {
+	db := openDB(t)
+	update(t, db, func(tx core.Tx) error {
+		return tx.PutSIM(core.SIM{ID: "s1", ICCID: "8900000000000000001", IMSI: "001010000000001"})
+	})
+	update(t, db, func(tx core.Tx) error {
+		s, ok, err := tx.SIM("s1")
+		require.NoError(t, err)
+		require.True(t, ok)
+		s.ICCID = "8900000000000000002"
+		if err := tx.PutSIM(s); err != nil {
+			return err
+		}
+		s.ICCID = "8900000000000000003" // a second Put in the same fn
+		return tx.PutSIM(s)
+	})
+	view(t, db, func(tx core.Tx) error {
+		for iccid, want := range map[string]bool{"8900000000000000001": false, "8900000000000000002": false, "8900000000000000003": true} {
+			_, ok, err := tx.SIMByICCID(iccid)
+			require.NoError(t, err)
+			assert.Equal(t, want, ok, iccid)
+		}
+		return nil
+	})
+}

@@ -71,10 +71,13 @@ func New(opts Options) *Sender {
 			// on our behalf and bypass the destination check.
 			Proxy:       nil,
 			DialContext: d.DialContext,
-			// Many partners, each notified in bursts: keep a few warm
-			// connections per host, bounded overall.
+			// Many partners, each notified in bursts: keep as many warm
+			// connections per host as the engine has deliveries in flight
+			// to one partner (serve --deliveries-per-partner), bounded
+			// overall. Fewer would close and redial connections at every
+			// burst, which costs both ends a handshake per notification.
 			MaxIdleConns:          512,
-			MaxIdleConnsPerHost:   8,
+			MaxIdleConnsPerHost:   64,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,

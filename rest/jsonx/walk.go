@@ -34,7 +34,7 @@ type seg struct {
 
 // walker checks one document token by token against a Go type.
 type walker struct {
-	dec      *json.Decoder
+	dec      tokens
 	data     []byte
 	maxDepth int
 	depth    int
@@ -42,7 +42,12 @@ type walker struct {
 	tokStart int64 // input offset where the last token read began
 }
 
+// newWalker reads a valid document with the lexer, and anything else with
+// json.Decoder, whose syntax errors the walker reports.
 func newWalker(data []byte, maxDepth int) *walker {
+	if json.Valid(data) {
+		return &walker{dec: &lexer{data: data}, data: data, maxDepth: maxDepth}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	return &walker{dec: dec, data: data, maxDepth: maxDepth}
