@@ -52,7 +52,13 @@ type Engine struct {
 	executing map[string]bool
 	failures  map[string]int // consecutive internal failures of a transaction's current item
 	sending   map[string]bool
-	perPart   map[PartnerID]int
+	// recorded lists the deliveries whose attempts were recorded since the
+	// dispatcher's last scan began. They stay in sending until the next
+	// scan begins: a scan begun before a record reads a snapshot in which
+	// the delivery is still pending and due, and only the mark keeps that
+	// scan from sending it again.
+	recorded []string
+	perPart  map[PartnerID]int
 
 	nextSessionSweep time.Time
 }
@@ -446,6 +452,14 @@ func outcome(rs []ItemResult) TxStatus {
 // sendDue hands due deliveries to senders, at most PerPartner at once for
 // each partner, so one slow or dead partner never delays another.
 func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
+	// Scans run one at a time, so no scan begun before these records is
+	// still running: the snapshot this one reads has them.
+	e.mu.Lock()
+	for _, id := range e.recorded {
+		delete(e.sending, id)
+	}
+	e.recorded = e.recorded[:0]
+	e.mu.Unlock()
 	now := e.svc.clock.Now().UTC()
 	// skip also counts what this scan has already picked for a partner: a
 	// partner with one free slot gets one delivery decoded, not a whole
@@ -495,7 +509,7 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 			e.deliver(ctx, d, release)
 			release()
 			e.mu.Lock()
-			delete(e.sending, d.ID) // recorded: it may be looked at again
+			e.recorded = append(e.recorded, d.ID) // the next scan may look at it again
 			e.mu.Unlock()
 			wake(e.wakeSend)
 		}()
@@ -507,8 +521,9 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 // release gives the partner's slot back as soon as the partner has
 // answered: the limit bounds the requests a partner sees at once, and
 // waiting for the record's commit would only idle the slot for an fsync.
-// The delivery itself stays marked as sending until it is recorded, so it
-// is never sent twice meanwhile.
+// The delivery itself stays marked as sending until it is recorded and a
+// scan has begun after the record (see recorded), so it is never sent
+// twice meanwhile.
 func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
 	var secret string
 	err := e.svc.store.View(ctx, func(tx Tx) error {

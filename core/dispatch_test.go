@@ -1,0 +1,232 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"simgate/core"
+	"simgate/core/coretest"
+	"simgate/store"
+)
+
+// The dispatcher's interplay with the store: stale snapshots, re-run
+// transaction functions and claims left at a stop.
+
+// hookStore hands every fn a hookTx, so that a test can step into the
+// engine's store transactions.
+type hookStore struct {
+	core.Store
+	// due, when set, may replace the skip of a DueDeliveries call; write
+	// says whether it runs inside Update.
+	due func(write bool, skip func(string, core.PartnerID) bool) func(string, core.PartnerID) bool
+	// delivery, when set, is called before Delivery inside Update.
+	delivery func(id string)
+	// afterView and afterUpdate, when set, are called when View or Update
+	// returns, with what the fn listed (unfinished transactions) or
+	// claimed (due deliveries inside Update).
+	afterView   func(unfinished []string)
+	afterUpdate func(claimed []core.Delivery)
+}
+
+type hookTx struct {
+	core.Tx
+	s          *hookStore
+	write      bool
+	unfinished *[]string
+	claimed    *[]core.Delivery
+}
+
+func (s *hookStore) View(ctx context.Context, fn func(core.Tx) error) error {
+	var unfinished []string
+	err := s.Store.View(ctx, func(tx core.Tx) error {
+		unfinished = nil
+		return fn(hookTx{Tx: tx, s: s, unfinished: &unfinished})
+	})
+	if s.afterView != nil {
+		s.afterView(unfinished)
+	}
+	return err
+}
+
+func (s *hookStore) Update(ctx context.Context, fn func(core.Tx) error) error {
+	var claimed []core.Delivery
+	err := s.Store.Update(ctx, func(tx core.Tx) error {
+		claimed = nil
+		return fn(hookTx{Tx: tx, s: s, write: true, claimed: &claimed})
+	})
+	if s.afterUpdate != nil && err == nil {
+		s.afterUpdate(claimed)
+	}
+	return err
+}
+
+func (t hookTx) DueDeliveries(until time.Time, limit int, skip func(string, core.PartnerID) bool) ([]core.Delivery, error) {
+	if t.s.due != nil {
+		skip = t.s.due(t.write, skip)
+	}
+	ds, err := t.Tx.DueDeliveries(until, limit, skip)
+	if t.write {
+		*t.claimed = append(*t.claimed, ds...)
+	}
+	return ds, err
+}
+
+func (t hookTx) Delivery(id string) (core.Delivery, bool, error) {
+	if t.write && t.s.delivery != nil {
+		t.s.delivery(id)
+	}
+	return t.Tx.Delivery(id)
+}
+
+func (t hookTx) UnfinishedTransactions(limit int) ([]string, error) {
+	ids, err := t.Tx.UnfinishedTransactions(limit)
+	*t.unfinished = append(*t.unfinished, ids...)
+	return ids, err
+}
+
+// observed tells a test when an attempt has been recorded.
+type observed struct{ attempted func() }
+
+func (observed) Executed(core.Channel, core.TxStatus) {}
+func (o observed) Attempted(core.PartnerID, int, core.DeliveryStatus) {
+	if o.attempted != nil {
+		o.attempted()
+	}
+}
+
+// armingSender tells the test when the first attempt has been answered.
+type armingSender struct {
+	*overlapSender
+	answered func()
+}
+
+func (s armingSender) Send(ctx context.Context, d core.Delivery, secret string) core.SendResult {
+	res := s.overlapSender.Send(ctx, d, secret)
+	s.answered()
+	return res
+}
+
+func runEngine(t *testing.T, st core.Store, sender core.Sender, cfg core.EngineConfig) (eng *core.Engine, cancel context.CancelFunc, done chan struct{}) {
+	t.Helper()
+	svc, err := core.NewService(st, core.SystemClock{}, &coretest.IDs{}, store.Bcrypt{Cost: bcrypt.MinCost}, core.Config{})
+	require.NoError(t, err)
+	eng = core.NewEngine(svc, sender, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	eng.Register("test", renderer{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done = make(chan struct{})
+	go func() { defer close(done); eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return eng, cancel, done
+}
+
+// engineGoroutines answers the stacks of goroutines still running the
+// engine's code once Run has returned: none may be left.
+func engineGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var left []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "simgate/core.(*Engine)") {
+			left = append(left, g)
+		}
+	}
+	return left
+}
+
+func requireNoEngineGoroutines(t *testing.T) {
+	t.Helper()
+	var left []string
+	require.Eventually(t, func() bool { left = engineGoroutines(); return len(left) == 0 },
+		5*time.Second, 5*time.Millisecond, "goroutines left after Run returned: %v", left)
+}
+
+// A partner's slot is freed when it answers, which wakes the dispatcher
+// while the attempt's record is still being committed. A scan whose
+// snapshot predates that commit still sees the delivery pending and due;
+// if the delivery's sending mark is dropped before the scan reaches it,
+// the scan sends it a second time. The mark must outlive every scan that
+// began before the record.
+func TestScanOlderThanTheRecordDoesNotSendAgain(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "x.db"), store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, db.Update(context.Background(), func(tx core.Tx) error {
+		// Room in the file, so that the record's commit need not remap it
+		// while the test holds a snapshot open.
+		if err := tx.PutPlan(core.Plan{Code: "ballast", Offerings: []string{strings.Repeat("x", 4<<20)}}); err != nil {
+			return err
+		}
+		return tx.PutPartner(core.Partner{ID: "fast", WebhookSecret: "whsec_fast"})
+	}))
+	require.NoError(t, db.Update(context.Background(), func(tx core.Tx) error { return tx.PutPlan(core.Plan{Code: "ballast"}) }))
+
+	var (
+		armed, hooked     atomic.Bool
+		staged, scanned   = make(chan struct{}), make(chan struct{})
+		scanning          = make(chan struct{})
+		recorded          = make(chan struct{})
+		recordOnce, rOnce sync.Once
+	)
+	hs := &hookStore{Store: db}
+	hs.due = func(write bool, skip func(string, core.PartnerID) bool) func(string, core.PartnerID) bool {
+		if write || !armed.Load() || !hooked.CompareAndSwap(false, true) {
+			return skip
+		}
+		close(scanning) // this scan's snapshot is older than the record
+		waited := false
+		return func(id string, p core.PartnerID) bool {
+			if !waited {
+				waited = true
+				select {
+				case <-recorded:
+					time.Sleep(50 * time.Millisecond) // the sender drops its mark meanwhile
+					close(staged)
+				case <-time.After(3 * time.Second):
+				}
+			}
+			return skip(id, p)
+		}
+	}
+	hs.delivery = func(string) {
+		if armed.Load() {
+			select {
+			case <-scanning:
+			case <-time.After(3 * time.Second):
+			}
+		}
+	}
+	hs.afterView = func([]string) {
+		select {
+		case <-staged:
+			rOnce.Do(func() { close(scanned) })
+		default:
+		}
+	}
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	eng, _, _ := runEngine(t, hs, armingSender{sender, func() { armed.Store(true) }}, core.EngineConfig{
+		PollInterval: 5 * time.Millisecond, PerPartner: 4,
+		Observer: observed{attempted: func() { recordOnce.Do(func() { close(recorded) }) }},
+	})
+	tr := submitItems(t, eng, "k", 1)
+	id := fmt.Sprintf("msg_%s_0_0", tr.ID)
+	select {
+	case <-scanned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scan older than the record was not staged")
+	}
+	time.Sleep(100 * time.Millisecond) // a second attempt would start now
+	assert.Equal(t, 1, sender.count(id), "sent again by a scan that began before the attempt was recorded")
+}
