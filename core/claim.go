@@ -26,41 +26,24 @@ func (e *Engine) claimLease() time.Duration {
 
 // dueDeliveries answers the deliveries sendDue should start: read in a
 // snapshot when this engine is the store's only one, claimed otherwise.
-func (e *Engine) dueDeliveries(ctx context.Context, now time.Time, skip func(string, PartnerID) bool) ([]Delivery, error) {
+func (e *Engine) dueDeliveries(ctx context.Context, now time.Time) ([]Delivery, error) {
 	const batch = 256
 	var due []Delivery
 	if !e.cfg.Shared {
 		err := e.svc.store.View(ctx, func(tx Tx) error {
 			var err error
-			due, err = tx.DueDeliveries(now, batch, skip)
+			due, err = tx.DueDeliveries(now, batch, e.picker())
 			return err
 		})
 		return due, err
 	}
 	until := now.Add(e.claimLease())
 	err := e.svc.store.Update(ctx, func(tx Tx) error {
-		// fn may run more than once: start afresh each time.
+		// fn may run more than once: start afresh each time, the count of
+		// what was picked included, or a discarded run would use up the
+		// partners' free slots of the run that counts.
 		due = due[:0]
-		taken := map[PartnerID]int{}
-		e.mu.Lock()
-		inFlight := make(map[PartnerID]int, len(e.perPart))
-		for p, n := range e.perPart {
-			inFlight[p] = n
-		}
-		e.mu.Unlock()
-		// Claim no more of a partner than can be in flight at once: a claim
-		// left unsent would wait for its lease to end.
-		limit := func(id string, p PartnerID) bool {
-			if skip != nil && skip(id, p) {
-				return true
-			}
-			if inFlight[p]+taken[p] >= e.cfg.PerPartner {
-				return true
-			}
-			taken[p]++
-			return false
-		}
-		list, err := tx.DueDeliveries(now, batch, limit)
+		list, err := tx.DueDeliveries(now, batch, e.picker())
 		if err != nil {
 			return err
 		}
@@ -74,6 +57,25 @@ func (e *Engine) dueDeliveries(ctx context.Context, now time.Time, skip func(str
 		return nil
 	})
 	return due, err
+}
+
+// picker answers a skip function for one scan of the due deliveries. It
+// passes over the deliveries being sent, and counts what the scan has
+// picked for a partner on top of what is in flight: a partner with one
+// free slot gets one delivery decoded (and, on a shared store, claimed),
+// not a page of its backlog that sendDue would leave unsent, or claimed
+// for a lease.
+func (e *Engine) picker() func(id string, p PartnerID) bool {
+	picked := map[PartnerID]int{}
+	return func(id string, p PartnerID) bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.sending[id] || e.perPart[p]+picked[p] >= e.cfg.PerPartner {
+			return true
+		}
+		picked[p]++
+		return false
+	}
 }
 
 // unclaim gives back a claimed delivery that was not attempted (the

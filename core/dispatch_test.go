@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -229,4 +230,65 @@ func TestScanOlderThanTheRecordDoesNotSendAgain(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // a second attempt would start now
 	assert.Equal(t, 1, sender.count(id), "sent again by a scan that began before the attempt was recorded")
+}
+
+// rerunStore runs every Update's fn twice, the first run thrown away, as
+// PostgreSQL does when it refuses a transaction as not serializable.
+type rerunStore struct{ core.Store }
+
+var errDiscarded = errors.New("run discarded")
+
+func (s rerunStore) Update(ctx context.Context, fn func(core.Tx) error) error {
+	err := s.Store.Update(ctx, func(tx core.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return errDiscarded
+	})
+	if !errors.Is(err, errDiscarded) {
+		return err
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// Every Update fn of the engine may run again: the claim of a shared
+// engine starts each run afresh, so a discarded first run does not use
+// up the partner's slots of the run that counts.
+func TestEngineUpdatesSurviveReruns(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprint("shared=", shared), func(t *testing.T) {
+			db := sharedStore(t)
+			sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+			eng, cancel, done := runEngine(t, rerunStore{db}, sender, core.EngineConfig{
+				PollInterval: 5 * time.Millisecond, PerPartner: 4, Shared: shared, DeliveryDeadline: time.Minute,
+			})
+			tr := submitItems(t, eng, "k", 10)
+			var ds []core.Delivery
+			require.Eventually(t, func() bool {
+				require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+					ds, err = tx.DeliveriesByStatus(core.DeliveryDelivered, 0)
+					return err
+				}))
+				return len(ds) == 10
+			}, 10*time.Second, 5*time.Millisecond, "delivered: %d of 10", len(ds))
+			for _, d := range ds {
+				assert.Equal(t, 1, sender.count(d.ID), d.ID)
+				assert.Len(t, d.Attempts, 1, d.ID)
+			}
+			got, err := eng.Replay(context.Background(), ds[0].ID)
+			require.NoError(t, err)
+			assert.Equal(t, core.DeliveryPending, got.Status)
+			require.Eventually(t, func() bool { return sender.count(ds[0].ID) == 2 }, 10*time.Second, 5*time.Millisecond)
+			var x core.Transaction
+			require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+				x, _, err = tx.Transaction(tr.ID)
+				return err
+			}))
+			assert.Len(t, x.Results, 10)
+			assert.Len(t, x.History, 2)
+			cancel()
+			<-done
+			requireNoEngineGoroutines(t)
+		})
+	}
 }

@@ -461,20 +461,7 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 	e.recorded = e.recorded[:0]
 	e.mu.Unlock()
 	now := e.svc.clock.Now().UTC()
-	// skip also counts what this scan has already picked for a partner: a
-	// partner with one free slot gets one delivery decoded, not a whole
-	// page of its backlog that the loop below would leave unsent.
-	picked := map[PartnerID]int{}
-	skip := func(id string, p PartnerID) bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if e.sending[id] || e.perPart[p]+picked[p] >= e.cfg.PerPartner {
-			return true
-		}
-		picked[p]++
-		return false
-	}
-	due, err := e.dueDeliveries(ctx, now, skip)
+	due, err := e.dueDeliveries(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "listing due deliveries", "error", err)
