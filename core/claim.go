@@ -78,23 +78,31 @@ func (e *Engine) picker() func(id string, p PartnerID) bool {
 	}
 }
 
-// unclaim gives back a claimed delivery that was not attempted (the
+// unclaim gives back claimed deliveries that were not attempted (the
 // engine is stopping), so that another engine need not wait for the lease.
-func (e *Engine) unclaim(d Delivery) {
-	if !e.cfg.Shared {
+func (e *Engine) unclaim(ds ...Delivery) {
+	if !e.cfg.Shared || len(ds) == 0 {
 		return
 	}
 	now := e.svc.clock.Now().UTC()
 	err := e.svc.store.Update(context.Background(), func(tx Tx) error {
-		cur, ok, err := tx.Delivery(d.ID)
-		if err != nil || !ok || cur.Status != DeliveryPending || !cur.NextAt.Equal(d.NextAt) {
-			return err // finished, replayed or claimed again meanwhile: not ours any more
+		for _, d := range ds {
+			cur, ok, err := tx.Delivery(d.ID)
+			if err != nil {
+				return err
+			}
+			if !ok || cur.Status != DeliveryPending || !cur.NextAt.Equal(d.NextAt) {
+				continue // finished, replayed or claimed again meanwhile: not ours any more
+			}
+			cur.NextAt = now
+			if err := tx.PutDelivery(cur); err != nil {
+				return err
+			}
 		}
-		cur.NextAt = now
-		return tx.PutDelivery(cur)
+		return nil
 	})
 	if err != nil {
-		e.log.Error("giving back a claimed delivery", "delivery", d.ID, "error", err)
+		e.log.Error("giving back claimed deliveries", "deliveries", len(ds), "first", ds[0].ID, "error", err)
 	}
 }
 

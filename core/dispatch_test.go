@@ -292,3 +292,72 @@ func TestEngineUpdatesSurviveReruns(t *testing.T) {
 		})
 	}
 }
+
+// A shared engine that stops between claiming deliveries and sending
+// them gives the claims back: another engine need not wait for the lease.
+func TestStopAfterClaimGivesClaimsBack(t *testing.T) {
+	for _, at := range []string{"claim", "sender"} {
+		t.Run("stop at "+at, func(t *testing.T) {
+			db := sharedStore(t)
+			hs := &hookStore{Store: db}
+			var stop atomic.Pointer[context.CancelFunc]
+			var claimedOnce atomic.Bool
+			hs.afterUpdate = func(claimed []core.Delivery) {
+				if len(claimed) == 0 {
+					return
+				}
+				claimedOnce.Store(true)
+				if at == "claim" {
+					(*stop.Load())()
+				}
+			}
+			hs.afterView = func([]string) {}
+			sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}, block: true}
+			var st core.Store = hs
+			if at == "sender" {
+				st = stopOnView{hs, &claimedOnce, &stop}
+			}
+			svc, err := core.NewService(st, core.SystemClock{}, &coretest.IDs{}, store.Bcrypt{Cost: bcrypt.MinCost}, core.Config{})
+			require.NoError(t, err)
+			eng := core.NewEngine(svc, sender, slog.New(slog.NewTextHandler(io.Discard, nil)), core.EngineConfig{
+				PollInterval: 5 * time.Millisecond, PerPartner: 4, Shared: true, DeliveryDeadline: time.Minute,
+			})
+			eng.Register("test", renderer{})
+			ctx, cancel := context.WithCancel(context.Background())
+			stop.Store(&cancel)
+			submitItems(t, eng, "k", 3)
+			done := make(chan struct{})
+			go func() { defer close(done); eng.Run(ctx) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cancel()
+				<-done
+				t.Fatal("the engine never claimed")
+			}
+			require.True(t, claimedOnce.Load())
+			requireNoEngineGoroutines(t)
+			var due []core.Delivery
+			require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+				due, err = tx.DueDeliveries(time.Now().Add(time.Second), 0, nil)
+				return err
+			}))
+			assert.Len(t, due, 3, "claimed but never sent: due again at once, not after the lease")
+		})
+	}
+}
+
+// stopOnView ends the engine at its first read after it claimed: the
+// senders it just started find their context ended.
+type stopOnView struct {
+	*hookStore
+	claimed *atomic.Bool
+	stop    *atomic.Pointer[context.CancelFunc]
+}
+
+func (s stopOnView) View(ctx context.Context, fn func(core.Tx) error) error {
+	if s.claimed.Load() {
+		(*s.stop.Load())()
+	}
+	return s.hookStore.View(ctx, fn)
+}

@@ -468,7 +468,15 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		return
 	}
+	// What is not started here was claimed all the same (on a shared
+	// store): give it back rather than leave it to the lease.
+	var unsent []Delivery
+	defer func() { e.unclaim(unsent...) }()
 	for _, d := range due {
+		if ctx.Err() != nil {
+			unsent = append(unsent, d)
+			continue
+		}
 		e.mu.Lock()
 		busy := e.sending[d.ID] || e.perPart[d.Partner] >= e.cfg.PerPartner
 		if !busy {
@@ -476,7 +484,8 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 			e.perPart[d.Partner]++
 		}
 		e.mu.Unlock()
-		if busy || ctx.Err() != nil {
+		if busy {
+			unsent = append(unsent, d)
 			continue
 		}
 		wg.Add(1)
@@ -519,6 +528,10 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
 		return err
 	})
 	if err != nil {
+		if ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "reading a partner's signing secret", "delivery", d.ID, "error", err)
+		}
+		e.unclaim(d) // not attempted
 		return
 	}
 	actx, cancel := context.WithTimeout(ctx, e.cfg.DeliveryDeadline)
