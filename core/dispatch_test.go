@@ -361,3 +361,54 @@ func (s stopOnView) View(ctx context.Context, fn func(core.Tx) error) error {
 	}
 	return s.hookStore.View(ctx, fn)
 }
+
+// An order cancelled after the executor listed it, before its execution
+// began, is not executed: the executor reads the transaction again
+// inside the store transaction that would run it.
+func TestCancelAfterListingIsNotExecuted(t *testing.T) {
+	db := sharedStore(t)
+	hs := &hookStore{Store: db}
+	var target atomic.Pointer[string]
+	var eng atomic.Pointer[core.Engine]
+	var cancelled atomic.Bool
+	hs.afterView = func(unfinished []string) {
+		id := target.Load()
+		if id == nil || cancelled.Load() {
+			return
+		}
+		for _, u := range unfinished {
+			if u == *id {
+				_, err := eng.Load().ChangeOrder(context.Background(), "fast", "test", *id, core.OrderChange{Cancel: true})
+				assert.NoError(t, err)
+				cancelled.Store(true)
+			}
+		}
+	}
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	svc, err := core.NewService(hs, core.SystemClock{}, &coretest.IDs{}, store.Bcrypt{Cost: bcrypt.MinCost}, core.Config{})
+	require.NoError(t, err)
+	e := core.NewEngine(svc, sender, slog.New(slog.NewTextHandler(io.Discard, nil)), core.EngineConfig{PollInterval: 5 * time.Millisecond})
+	e.Register("test", renderer{})
+	eng.Store(e)
+	tr := submitItems(t, e, "k", 2)
+	target.Store(&tr.ID)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	require.Eventually(t, cancelled.Load, 10*time.Second, 5*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // executions started from the list have run
+	cancel()
+	<-done
+	var x core.Transaction
+	var ds []core.Delivery
+	require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+		if x, _, err = tx.Transaction(tr.ID); err != nil {
+			return err
+		}
+		ds, err = tx.DeliveriesOf(tr.ID)
+		return err
+	}))
+	assert.Equal(t, core.TxCancelled, x.Status)
+	assert.Empty(t, x.Results, "a cancelled order never runs")
+	assert.Empty(t, ds)
+}
