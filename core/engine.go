@@ -125,6 +125,7 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 		return Transaction{}, false, Internal(err)
 	}
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
+		t, replayed = Transaction{}, false // a store may run fn again
 		prev, ok, err := tx.TransactionByKey(s.Ref.Partner, s.Ref.Channel, s.Operation, s.Ref.PartnerTxID)
 		if err != nil {
 			return err

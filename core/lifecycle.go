@@ -393,6 +393,7 @@ func (s *Service) SetCallback(ctx context.Context, caller PartnerID, url string)
 	var p Partner
 	var reveal bool
 	err := s.store.Update(ctx, func(tx Tx) error {
+		reveal = false // a store may run fn again
 		var ok bool
 		var err error
 		if p, ok, err = tx.Partner(caller); err != nil || !ok {
