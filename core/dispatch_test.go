@@ -412,3 +412,54 @@ func TestCancelAfterListingIsNotExecuted(t *testing.T) {
 	assert.Empty(t, x.Results, "a cancelled order never runs")
 	assert.Empty(t, ds)
 }
+
+// lateSender answers every attempt with a failure to retry at once, and
+// before answering lets another engine take the delivery over, as one
+// does when the lease of a claim ends while the attempt is still being
+// answered or recorded.
+type lateSender struct {
+	*overlapSender
+	takeOver func(d core.Delivery)
+}
+
+func (s lateSender) Send(ctx context.Context, d core.Delivery, secret string) core.SendResult {
+	s.overlapSender.Send(ctx, d, secret)
+	s.takeOver(d)
+	return core.SendResult{StatusCode: 503, Err: errors.New("503 Service Unavailable")}
+}
+
+// An attempt recorded after its claim was lost to another engine keeps
+// the other engine's claim: moving NextAt to the retry time would make
+// the delivery due while the other engine is sending it.
+func TestRecordAfterLostClaimKeepsTheNewClaim(t *testing.T) {
+	db := sharedStore(t)
+	otherLease := time.Now().Add(time.Hour).UTC()
+	var once sync.Once
+	sender := lateSender{&overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}, func(d core.Delivery) {
+		once.Do(func() {
+			require.NoError(t, db.Update(context.Background(), func(tx core.Tx) error {
+				cur, _, err := tx.Delivery(d.ID)
+				if err != nil {
+					return err
+				}
+				cur.NextAt = otherLease
+				return tx.PutDelivery(cur)
+			}))
+		})
+	}}
+	eng, _ := sharedEngine(t, db, sender)
+	tr := submitItems(t, eng, "k", 1)
+	id := fmt.Sprintf("msg_%s_0_0", tr.ID)
+	var d core.Delivery
+	require.Eventually(t, func() bool {
+		require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+			d, _, err = tx.Delivery(id)
+			return err
+		}))
+		return len(d.Attempts) == 1
+	}, 10*time.Second, 5*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // a due delivery would be claimed and sent again now
+	assert.Equal(t, 1, sender.count(id), "sent while another engine holds the claim")
+	assert.True(t, d.NextAt.Equal(otherLease), "next attempt %s, the other engine's claim ends %s", d.NextAt, otherLease)
+	assert.Equal(t, core.DeliveryPending, d.Status)
+}

@@ -558,11 +558,18 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
 			a.Error = truncateString(res.Err.Error(), 300)
 		}
 		cur.Attempts = append(cur.Attempts, a)
+		// On a shared store, a NextAt other than the claim's means that the
+		// claim ended before this record and another engine has claimed
+		// the delivery since (or an operator replayed it): it may be
+		// sending it now. Its claim stands; only an outcome that ends the
+		// delivery for good is recorded over it.
+		lost := e.cfg.Shared && !cur.NextAt.Equal(d.NextAt)
 		switch {
 		case res.Delivered:
 			cur.Status = DeliveryDelivered
 		case res.Permanent:
 			cur.Status = DeliveryDead
+		case lost:
 		default:
 			wait, ok := e.cfg.Retry(len(cur.Attempts), res.RetryAfter)
 			if !ok {
