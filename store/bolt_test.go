@@ -437,3 +437,107 @@ func TestConcurrentCounter(t *testing.T) {
 	t.Logf("%d requests in %d batches", st.Requests, st.Batches)
 	assert.Less(t, st.Batches, st.Requests, "concurrent updates share commits")
 }
+
+// The decoded-record cache and a fn's reuse of what it read never answer
+// what a failed fn wrote. In one batch, fn A changes a delivery and a
+// partner; fn B reads A's versions, writes its own, reads them back (the
+// cache now holds B's bytes) and fails; fn C reads A's versions and moves
+// the delivery again, a put after a get. Afterwards the records and the
+// due index are A's and C's.
+func TestFailedFnOfABatchLeavesNothingInTheCaches(t *testing.T) {
+	db := openDB(t)
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	update(t, db, func(tx core.Tx) error {
+		if err := tx.PutPartner(core.Partner{ID: "p", WebhookSecret: "s0", APIKeyHashes: []string{"k0"}}); err != nil {
+			return err
+		}
+		return tx.PutDelivery(core.Delivery{ID: "d", Partner: "p", Status: core.DeliveryPending, NextAt: t0, CreatedAt: t0})
+	})
+	errB := errors.New("B fails")
+	var seenByC core.Partner
+	errs := inOneBatch(t, db,
+		func(tx core.Tx) error { // A
+			p, _, err := tx.Partner("p")
+			if err != nil {
+				return err
+			}
+			p.WebhookSecret, p.APIKeyHashes = "sA", []string{"kA"}
+			if err := tx.PutPartner(p); err != nil {
+				return err
+			}
+			d, _, err := tx.Delivery("d")
+			if err != nil {
+				return err
+			}
+			d.NextAt = t0.Add(time.Minute)
+			return tx.PutDelivery(d)
+		},
+		func(tx core.Tx) error { // B
+			p, _, err := tx.Partner("p")
+			if err != nil {
+				return err
+			}
+			p.WebhookSecret, p.APIKeyHashes = "sB", append(p.APIKeyHashes, "kB")
+			if err := tx.PutPartner(p); err != nil {
+				return err
+			}
+			d, _, err := tx.Delivery("d")
+			if err != nil {
+				return err
+			}
+			d.NextAt, d.Attempts = t0.Add(time.Hour), append(d.Attempts, core.Attempt{At: t0, StatusCode: 500})
+			if err := tx.PutDelivery(d); err != nil {
+				return err
+			}
+			if _, _, err := tx.Partner("p"); err != nil {
+				return err
+			}
+			if _, _, err := tx.Delivery("d"); err != nil {
+				return err
+			}
+			return errB
+		},
+		func(tx core.Tx) error { // C
+			var err error
+			if seenByC, _, err = tx.Partner("p"); err != nil {
+				return err
+			}
+			d, _, err := tx.Delivery("d")
+			if err != nil {
+				return err
+			}
+			if len(d.Attempts) != 0 || !d.NextAt.Equal(t0.Add(time.Minute)) {
+				return fmt.Errorf("C read %+v", d)
+			}
+			d.NextAt = t0.Add(2 * time.Minute)
+			return tx.PutDelivery(d)
+		},
+	)
+	require.NoError(t, errs[0])
+	require.ErrorIs(t, errs[1], errB)
+	require.NoError(t, errs[2])
+	assert.Equal(t, "sA", seenByC.WebhookSecret)
+	assert.Equal(t, []string{"kA"}, seenByC.APIKeyHashes)
+	view(t, db, func(tx core.Tx) error {
+		p, _, err := tx.Partner("p")
+		require.NoError(t, err)
+		assert.Equal(t, "sA", p.WebhookSecret)
+		assert.Equal(t, []string{"kA"}, p.APIKeyHashes)
+		for key, want := range map[string]bool{"k0": false, "kA": true, "kB": false} {
+			_, ok, err := tx.PartnerByAPIKeyHash(key)
+			require.NoError(t, err)
+			assert.Equal(t, want, ok, key)
+		}
+		d, _, err := tx.Delivery("d")
+		require.NoError(t, err)
+		assert.Empty(t, d.Attempts)
+		assert.True(t, d.NextAt.Equal(t0.Add(2*time.Minute)), "next at %s", d.NextAt)
+		due, err := tx.DueDeliveries(t0.Add(90*time.Second), 0, nil)
+		require.NoError(t, err)
+		assert.Empty(t, due, "the due index holds C's time only")
+		due, err = tx.DueDeliveries(t0.Add(3*time.Minute), 0, nil)
+		require.NoError(t, err)
+		assert.Len(t, due, 1)
+		return nil
+	})
+}
