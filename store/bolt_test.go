@@ -455,7 +455,7 @@ func TestFailedFnOfABatchLeavesNothingInTheCaches(t *testing.T) {
 	})
 	errB := errors.New("B fails")
 	var seenByC core.Partner
-	errs := inOneBatch(t, db,
+	errs := inOneBatchInOrder(t, db,
 		func(tx core.Tx) error { // A
 			p, _, err := tx.Partner("p")
 			if err != nil {
@@ -540,4 +540,19 @@ func TestFailedFnOfABatchLeavesNothingInTheCaches(t *testing.T) {
 		assert.Len(t, due, 1)
 		return nil
 	})
+}
+
+// inOneBatchInOrder is inOneBatch with the fns queued, so run, in order.
+func inOneBatchInOrder(t *testing.T, db *store.DB, fns ...func(core.Tx) error) []error {
+	t.Helper()
+	release := holdCommitter(t, db)
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = db.Update(ctx, fn) })
+		require.Eventually(t, func() bool { return db.Queued() == i+1 }, 10*time.Second, time.Millisecond)
+	}
+	release()
+	wg.Wait()
+	return errs
 }
