@@ -41,7 +41,7 @@ import (
 var migrations embed.FS
 
 // SchemaVersion is the newest migration this build carries.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrNewerSchema is returned by Open for a database migrated by a newer
 // simgate: this build would misread it.
@@ -90,6 +90,11 @@ type DB struct {
 	// seqSites remembers, per Update call site (the code address of fn),
 	// the sequences its fns draw from (see sequenceLocks).
 	seqSites sync.Map // uintptr -> []string
+
+	// seqRels caches, per sequence name, its sequence's quoted name
+	// (see sequence).
+	seqRels sync.Map // string -> string
+	seqMu   sync.Mutex
 
 	groupsMu sync.Mutex
 	groups   map[string]*group // by the sequences their sites draw from
