@@ -57,11 +57,11 @@ func (d *DB) sequence(ctx context.Context, name string) (string, error) {
 	return rel, nil
 }
 
-// createSequence creates name's sequence unless it exists, started after the value of its
-// row of the sequences table (where schema versions 1 and 2 counted), on
-// a connection outside the pool (every pooled one may be held by a
-// transaction waiting for this). Creators take an advisory lock, so that
-// one creates and the others find it.
+// createSequence creates name's sequence unless it exists, started after
+// the value of its row of the sequences table (where schema versions 1
+// and 2 counted), on a connection outside the pool (every pooled one may
+// be held by a transaction waiting for this). Creators take an advisory
+// lock, so that one creates and the others (other instances) find it.
 func (d *DB) createSequence(ctx context.Context, name, rel string) error {
 	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig)
 	if err != nil {
