@@ -73,7 +73,11 @@ type Tx interface {
 	// before until, earliest first.
 	ExpiredSessions(until time.Time, limit int) ([]Session, error)
 
-	// NextSeq answers the next value (from 1) of a named durable sequence.
+	// NextSeq answers the next value of a named durable sequence: the
+	// first value drawn from a name is 1, values are never answered twice, and a
+	// value drawn after another (by any caller) is larger. Values may have
+	// gaps: a failed Update, or one whose fn runs again, may consume values
+	// that no committed Update keeps. Names count independently.
 	NextSeq(name string) (uint64, error)
 
 	AsyncTx

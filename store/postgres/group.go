@@ -14,9 +14,9 @@ import (
 	"simgate/core"
 )
 
-// Commands that draw from one sequence run one after another (see
-// sequenceLocks), each waiting for the previous one's commit, that is its
-// WAL flush: one fsync per command. A group runs the queued Updates of
+// Commands that draw from one sequence (submissions, activations) run one
+// after another (see sequenceLocks, for why), each waiting for the
+// previous one's commit, that is its WAL flush: one fsync per command. A group runs the queued Updates of
 // such call sites together instead, as the bbolt store's group commit
 // does: one transaction, one savepoint per fn (a fn's error rolls back its
 // own writes only), one commit for all. While a group's transaction runs,

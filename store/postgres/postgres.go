@@ -41,7 +41,7 @@ import (
 var migrations embed.FS
 
 // SchemaVersion is the newest migration this build carries.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrNewerSchema is returned by Open for a database migrated by a newer
 // simgate: this build would misread it.
@@ -90,6 +90,11 @@ type DB struct {
 	// seqSites remembers, per Update call site (the code address of fn),
 	// the sequences its fns draw from (see sequenceLocks).
 	seqSites sync.Map // uintptr -> []string
+
+	// seqRels caches, per sequence name, its sequence's quoted name
+	// (see sequence).
+	seqRels sync.Map // string -> string
+	seqMu   sync.Mutex
 
 	groupsMu sync.Mutex
 	groups   map[string]*group // by the sequences their sites draw from
@@ -370,10 +375,14 @@ func (d *DB) attempt(ctx context.Context, fn func(core.Tx) error, site uintptr) 
 	return nil
 }
 
-// A sequence is one row: every transaction drawing from it updates that
-// row, and under SERIALIZABLE each one that waited for the row lock is
-// refused when the holder commits, so under load most draws fail and run
-// again (a herd). Instead, the transactions of a call site known to draw
+// Drawing from a sequence conflicts with nothing (nextval), but the call
+// sites that draw are core's submissions and activations: each looks a
+// key up and inserts into the same tables and indexes (transactions,
+// deliveries, subscriptions), and under SERIALIZABLE concurrent ones
+// conflict (predicate locks on index pages) and run again: run side by
+// side, they made the benchmark of BENCHMARKS.md (PostgreSQL, 3
+// instances) execute a seventh of the activations per second at 8x the
+// CPU per activation. So the transactions of a call site known to draw
 // from a sequence wait for an advisory lock of that sequence before they
 // begin: they queue instead of colliding, and their snapshot already sees
 // the previous holder's commit. Sites are told apart by fn's code address,

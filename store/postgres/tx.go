@@ -498,11 +498,10 @@ func (t *tx) PutPlan(p core.Plan) error {
 	return t.fail("put plan", err)
 }
 
-// NextSeq counts in a row of the sequences table, like any write: a
-// failed fn gives its values back, and a sequence has no gaps. Concurrent
-// transactions drawing from one sequence therefore run one after the other
-// from their draw to their commit (the row lock, and a retry for the
-// waiters).
+// NextSeq draws from the name's PostgreSQL sequence (see sequence.go):
+// nextval takes no row lock and no predicate lock, so transactions drawing
+// from one sequence neither wait for nor conflict with each other. A value
+// drawn by a transaction that rolls back is not given back.
 func (t *tx) NextSeq(name string) (uint64, error) {
 	if err := t.writable("sequence", name); err != nil {
 		return 0, err
@@ -511,10 +510,12 @@ func (t *tx) NextSeq(name string) (uint64, error) {
 		t.seqs = map[string]bool{}
 	}
 	t.seqs[name] = true
-	var n int64
-	err := t.pg.QueryRow(t.ctx, `INSERT INTO sequences (name, value) VALUES ($1, 1)
-		ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value`, b(name)).Scan(&n)
+	rel, err := t.d.sequence(t.ctx, name)
 	if err != nil {
+		return 0, t.fail("sequence "+name, err)
+	}
+	var n int64
+	if err := t.pg.QueryRow(t.ctx, "SELECT nextval($1::regclass)", rel).Scan(&n); err != nil {
 		return 0, t.fail("sequence "+name, err)
 	}
 	return uint64(n), nil

@@ -89,9 +89,11 @@ func contractConcurrentNumbers(t *testing.T, st core.Store) {
 	assert.Equal(t, "6140000000", n.MSISDN, "another owner's pool was left alone")
 }
 
-// contractConcurrentSeq: concurrent Updates drawing from one sequence get
-// every value from 1 exactly once; a second sequence drawn in the same
-// fns counts on its own.
+// contractConcurrentSeq: concurrent Updates drawing from one sequence never
+// get a value twice, and each caller's values increase; a second sequence
+// drawn in the same fns counts on its own; a later draw is larger than
+// every earlier one. Values may have gaps (a conflicting Update that runs
+// again may consume values).
 func contractConcurrentSeq(t *testing.T, st core.Store) {
 	got := make([][]uint64, claimers)
 	other := make([][]uint64, claimers)
@@ -127,21 +129,32 @@ func contractConcurrentSeq(t *testing.T, st core.Store) {
 	for g := range claimers {
 		all = append(all, got[g]...)
 		byParity[g%2] = append(byParity[g%2], other[g]...)
-		assert.True(t, slices.IsSorted(got[g]), "one caller's values grow")
+		assert.True(t, increasing(got[g]), "one caller's values increase: %v", got[g])
+		assert.True(t, increasing(other[g]), "one caller's values increase: %v", other[g])
 	}
 	slices.Sort(all)
-	want := make([]uint64, claimers*rounds)
-	for i := range want {
-		want[i] = uint64(i + 1)
-	}
-	assert.Equal(t, want, all, "unique and gap-free")
+	assert.Len(t, all, claimers*rounds)
+	assert.True(t, increasing(all), "every value answered once")
+	assert.NotZero(t, all[0], "values start at 1")
 	for _, vs := range byParity {
 		slices.Sort(vs)
-		assert.Equal(t, want[:claimers*rounds/2], vs)
+		assert.Len(t, vs, claimers*rounds/2)
+		assert.True(t, increasing(vs), "every value of a second sequence answered once")
+		assert.NotZero(t, vs[0])
 	}
 	var next uint64
 	update(t, st, func(tx core.Tx) (err error) { next, err = tx.NextSeq("seq"); return err })
-	assert.Equal(t, uint64(claimers*rounds+1), next)
+	assert.Greater(t, next, all[len(all)-1], "a later draw is larger")
+}
+
+// increasing reports whether every value is larger than the one before.
+func increasing(vs []uint64) bool {
+	for i := 1; i < len(vs); i++ {
+		if vs[i] <= vs[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // contractConcurrentSameKey: Updates that look a transaction key up and
@@ -189,7 +202,7 @@ func contractConcurrentSameKey(t *testing.T, st core.Store) {
 	assert.Equal(t, winner, txByKey(t, st, "demo-rsp", core.ChannelMVNX, "ActivateSubscriber", "msg-1"))
 	assert.Equal(t, []string{winner}, read(t, st, func(tx core.Tx) ([]string, error) { return tx.UnfinishedTransactions(0) }))
 	x, _ := lookup(t, st, func(tx core.Tx) (core.Transaction, bool, error) { return tx.Transaction(winner) })
-	assert.Equal(t, uint64(1), x.Seq, "the losers' sequence values were not drawn")
+	assert.NotZero(t, x.Seq, "the stored transaction keeps the value it drew")
 }
 
 // contractConcurrentReadModifyWrite: concurrent Updates that each read a

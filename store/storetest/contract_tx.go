@@ -150,8 +150,9 @@ func writeEverything(tx core.Tx) error {
 }
 
 // contractRollback: an Update whose fn fails answers that error and
-// writes nothing of any kind, sequences included; a core.Error keeps its
-// reason through Update.
+// writes nothing of any kind; a core.Error keeps its reason through
+// Update. (A failed Update may consume sequence values: only their order
+// is checked.)
 func contractRollback(t *testing.T, st core.Store) {
 	baseline(t, st)
 	before := snapshot(t, st)
@@ -188,7 +189,7 @@ func contractRollback(t *testing.T, st core.Store) {
 
 	var n uint64
 	update(t, st, func(tx core.Tx) (err error) { n, err = tx.NextSeq("s"); return err })
-	assert.Equal(t, uint64(2), n, "the failed fns drew nothing from the sequence")
+	assert.Greater(t, n, uint64(1), "the sequence goes on from baseline's value")
 }
 
 // contractLaterSees: an Update sees what earlier Updates committed, and
@@ -208,7 +209,7 @@ func contractLaterSees(t *testing.T, st core.Store) {
 		return err
 	})
 	assert.Equal(t, core.Partner{ID: "p-1", Username: "p2", APIKeyHashes: []string{"h9"}}, seen)
-	assert.Equal(t, uint64(3), seq)
+	assert.Greater(t, seq, uint64(2), "after baseline's and writeEverything's values")
 	assert.Equal(t, after, snapshot(t, st), "reads changed nothing")
 
 	got := func(name string) any { return after[name] }
@@ -266,7 +267,7 @@ func contractViewRefuses(t *testing.T, st core.Store) {
 	assert.Equal(t, before, snapshot(t, st))
 	var n uint64
 	update(t, st, func(tx core.Tx) (err error) { n, err = tx.NextSeq("s"); return err })
-	assert.Equal(t, uint64(2), n)
+	assert.Greater(t, n, uint64(1))
 }
 
 // contractReadYourWrites: inside one Update every getter and list sees the
@@ -352,11 +353,16 @@ func contractReadYourWrites(t *testing.T, st core.Store) {
 		}
 		return nil
 	})
+	// baseline drew 1, writeEverything a larger value: the two draws
+	// after it are larger still, and increase.
+	require.Len(t, s.seqs, 2)
+	assert.True(t, s.seqs[0] > 2 && s.seqs[1] > s.seqs[0], "values %v", s.seqs)
+	s.seqs = nil
 	assert.Equal(t, seen{
 		user: true, iccid: true, first: true, sub: true, txKey: true,
 		children: []core.AccountID{"acc-2", "acc-9"}, unfinished: []string{"tx-n"},
 		due: []string{"d-n"}, of: []string{"d-n", "d-p"}, hubs: []string{"hub-2"}, sqs: 1,
-		seqs: []uint64{3, 4}, txOf: []string{"tx-r/Succeeded"},
+		txOf: []string{"tx-r/Succeeded"},
 	}, s)
 }
 
