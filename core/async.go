@@ -131,7 +131,10 @@ type Delivery struct {
 	Status      DeliveryStatus `json:"status"`
 	Attempts    []Attempt      `json:"attempts,omitempty"`
 	NextAt      time.Time      `json:"next_at"`
-	CreatedAt   time.Time      `json:"created_at"`
+	// ClaimedUntil is set while an engine on a shared store holds the
+	// delivery to send it (NextAt is then the same instant); zero otherwise.
+	ClaimedUntil time.Time `json:"claimed_until,omitzero"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Notification is what a front end renders for the outbox.

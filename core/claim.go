@@ -48,7 +48,7 @@ func (e *Engine) dueDeliveries(ctx context.Context, now time.Time) ([]Delivery, 
 			return err
 		}
 		for _, d := range list {
-			d.NextAt = until
+			d.NextAt, d.ClaimedUntil = until, until
 			if err := tx.PutDelivery(d); err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func (e *Engine) unclaim(ds ...Delivery) {
 			if !ok || cur.Status != DeliveryPending || !cur.NextAt.Equal(d.NextAt) {
 				continue // finished, replayed or claimed again meanwhile: not ours any more
 			}
-			cur.NextAt = now
+			cur.NextAt, cur.ClaimedUntil = now, time.Time{}
 			if err := tx.PutDelivery(cur); err != nil {
 				return err
 			}

@@ -132,6 +132,7 @@ func TestSharedEnginesClaimDeliveries(t *testing.T) {
 	for _, d := range ds {
 		assert.Equal(t, 1, sender.sent[d.ID], d.ID)
 		assert.Len(t, d.Attempts, 1, d.ID)
+		assert.True(t, d.ClaimedUntil.IsZero(), "a recorded attempt ends its claim: %s", d.ID)
 	}
 }
 
@@ -182,4 +183,42 @@ func TestExpiredClaimIsDeliveredByAnotherEngine(t *testing.T) {
 	require.Len(t, ds[0].Attempts, 1)
 	assert.False(t, ds[0].Attempts[0].At.Before(leaseEnd), "sent before the claim expired")
 	assert.Equal(t, 1, sender.count("msg_dead_engine"))
+}
+
+// An operator's replay of a delivery an instance is sending is refused
+// (queueing it would let a second instance send it at once); once the
+// attempt is recorded the claim is gone and a replay goes through.
+func TestReplayRefusesAClaimedDelivery(t *testing.T) {
+	db := sharedStore(t)
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}, block: true}
+	eng, stop := sharedEngine(t, db, sender)
+	tr := submitItems(t, eng, "k", 1)
+	var d core.Delivery
+	require.Eventually(t, func() bool {
+		require.NoError(t, db.View(context.Background(), func(tx core.Tx) error {
+			ds, err := tx.DeliveriesOf(tr.ID)
+			if len(ds) == 1 {
+				d = ds[0]
+			}
+			return err
+		}))
+		return !d.ClaimedUntil.IsZero() && sender.count(d.ID) == 1
+	}, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, d.ClaimedUntil, d.NextAt, "the claim is the lease NextAt was moved to")
+
+	_, err := eng.Replay(context.Background(), d.ID)
+	assert.Equal(t, core.ReasonDeliveryClaimed, core.ReasonOf(err))
+	assert.Equal(t, core.KindConflict, core.AsError(err).Kind)
+
+	// Stopping gives the claim back (the attempt never ended): no claim is
+	// left, and the replay is accepted.
+	stop()
+	require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+		d, _, err = tx.Delivery(d.ID)
+		return err
+	}))
+	assert.True(t, d.ClaimedUntil.IsZero(), "claimed until %v", d.ClaimedUntil)
+	got, err := core.ReplayDelivery(context.Background(), db, time.Now().UTC(), d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, core.DeliveryPending, got.Status)
 }

@@ -564,6 +564,9 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
 		// sending it now. Its claim stands; only an outcome that ends the
 		// delivery for good is recorded over it.
 		lost := e.cfg.Shared && !cur.NextAt.Equal(d.NextAt)
+		if !lost {
+			cur.ClaimedUntil = time.Time{} // this engine's claim ends with its record
+		}
 		switch {
 		case res.Delivered:
 			cur.Status = DeliveryDelivered
@@ -635,7 +638,14 @@ func ReplayDelivery(ctx context.Context, st Store, now time.Time, id string) (De
 		if !ok {
 			return Errorf(KindNotFound, ReasonDeliveryNotFound, "delivery", "delivery %s not found", id)
 		}
-		d.Status, d.NextAt = DeliveryPending, now
+		// An instance sharing the store is sending it: queueing it now
+		// would let a second instance send it at the same time.
+		if d.Status == DeliveryPending && d.ClaimedUntil.After(now) {
+			return Errorf(KindConflict, ReasonDeliveryClaimed, "delivery",
+				"delivery %s is being sent by an instance (claimed until %s); replay it after that if it is still pending",
+				id, d.ClaimedUntil.Format(time.RFC3339))
+		}
+		d.Status, d.NextAt, d.ClaimedUntil = DeliveryPending, now, time.Time{}
 		return tx.PutDelivery(d)
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ const (
 	ReasonDuplicateTxID    Reason = "DUPLICATE_TRANSACTION_ID"
 	ReasonTxNotFound       Reason = "TRANSACTION_NOT_FOUND"
 	ReasonDeliveryNotFound Reason = "DELIVERY_NOT_FOUND"
+	ReasonDeliveryClaimed  Reason = "DELIVERY_BEING_SENT"
 )
 
 // ValidIMEI reports whether s is 15 digits whose last is the Luhn check

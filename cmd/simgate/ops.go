@@ -70,6 +70,8 @@ func adminError(c echo.Context, err error) error {
 		status = http.StatusNotFound
 	} else if e.Kind == core.KindInvalid {
 		status = http.StatusBadRequest
+	} else if e.Kind == core.KindConflict {
+		status = http.StatusConflict
 	}
 	return c.JSON(status, map[string]string{"error": e.Message, "reason": string(e.Reason)})
 }
