@@ -196,30 +196,10 @@ func (d *DB) enqueue(r *request) error {
 	}
 }
 
-// commitLoop takes the first queued request, adds whatever else is already
-// waiting, and commits them together. While it waits for the disk, new
-// requests queue up, so batches grow with the load and no timer is needed.
+// commitLoop commits the queued requests in batches (see Batches).
 func (d *DB) commitLoop() {
 	defer close(d.done)
-	batch := make([]*request, 0, d.maxBatch)
-	for r := range d.queue {
-		batch = append(batch, r)
-	drain:
-		for len(batch) < d.maxBatch {
-			select {
-			case r, ok := <-d.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		d.commit(batch)
-		clear(batch)
-		batch = batch[:0]
-	}
+	Batches(d.queue, d.maxBatch, d.commit)
 }
 
 // commit runs the batch's fns in one bbolt transaction and answers each

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"simgate/core"
+	"simgate/store"
 )
 
 // Commands that draw from one sequence (submissions, activations) run one
@@ -111,25 +112,7 @@ func (g *group) close() {
 
 func (g *group) loop() {
 	defer close(g.done)
-	batch := make([]*groupReq, 0, maxGroup)
-	for r := range g.queue {
-		batch = append(batch, r)
-	drain:
-		for len(batch) < maxGroup {
-			select {
-			case r, ok := <-g.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		g.run(batch)
-		clear(batch)
-		batch = batch[:0]
-	}
+	store.Batches(g.queue, maxGroup, g.run)
 }
 
 // run commits the batch, running it again on serialization failures, and
