@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +18,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest/resttest"
 )
 
 // syncBuffer collects the server's log lines across goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = resttest.LogBuffer
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
