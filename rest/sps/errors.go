@@ -75,6 +75,12 @@ func fieldOf(f string) string {
 		return "pei"
 	case "subscriber":
 		return "iccid"
+	case "partner_tx_id":
+		return "partnerTransactionId"
+	case "account":
+		return HeaderCustomerID
+	case "authorization":
+		return "Authorization"
 	}
 	return f
 }

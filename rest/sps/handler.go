@@ -156,6 +156,9 @@ func (h *Handler) decode(c echo.Context, v any) error {
 		return nil
 	case errors.As(err, &je) && je.Status == http.StatusRequestEntityTooLarge:
 		return core.Errorf(core.KindTooLarge, core.ReasonTooLarge, "", "Request body exceeds %d bytes", jsonx.DefaultMaxBytes)
+	case errors.As(err, &je) && je.Reason == jsonx.ReasonWrongType && je.Path == "gpsi":
+		// jsonx names the Go type of a value its UnmarshalJSON refused.
+		return &fieldError{items: []ErrorItem{{Code: "INVALID_JSON", Field: je.Path, Message: `"gpsi" must be whole digits, as a string or a number`}}}
 	case errors.As(err, &je):
 		return &fieldError{items: []ErrorItem{{Code: "INVALID_JSON", Field: je.Path, Message: je.Message}}}
 	default:

@@ -1,0 +1,61 @@
+package sps_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"simgate/rest/resttest"
+	"simgate/rest/sps"
+)
+
+// Every request-time error names the field as the client wrote it (a JSON
+// key or an HTTP header), never a store column, and its message never
+// names a Go type.
+func TestErrorsSpeakTheAPI(t *testing.T) {
+	e := newEnv(t)
+	status := resttest.ReadCase(t, "sps", "doc_update_status")
+	st, _, body := e.Do(t, http.MethodPost, sps.PathStatus, headers(demoKey), status)
+	require.Equal(t, http.StatusOK, st, body)
+
+	for _, tc := range []struct {
+		name, path string
+		h          map[string]string
+		body       string
+		status     int
+		code       string
+		field      string
+		msg        string
+	}{
+		{"conflict", sps.PathStatus, headers(demoKey), strings.Replace(status, "Suspend", "Cease", 1),
+			409, "DUPLICATE_TRANSACTION", "partnerTransactionId", "partnerTransactionId was already used"},
+		{"wrong_key", sps.PathStatus, headers("not-a-key"), status,
+			401, "UNAUTHORIZED", "Authorization", "Authorization: Bearer"},
+		{"no_key", sps.PathStatus, map[string]string{}, status,
+			401, "UNAUTHORIZED", "Authorization", "Authorization: Bearer"},
+		{"foreign_customer", sps.PathStatus, headers(demoKey, "wholesaleCustomerId", "920000999999"), status,
+			404, "CUSTOMER_NOT_FOUND", "wholesaleCustomerId", "wholesaleCustomerId not found"},
+		{"gpsi_fraction", sps.PathStatus, headers(demoKey), strings.Replace(status, "19459986891", "1.9459986891e10", 1),
+			400, "INVALID_JSON", "gpsi", `"gpsi" must be whole digits, as a string or a number`},
+		{"gpsi_negative", sps.PathStatus, headers(demoKey), strings.Replace(status, "19459986891", "-19459986891", 1),
+			400, "INVALID_JSON", "gpsi", `"gpsi" must be whole digits, as a string or a number`},
+		{"gpsi_bool", sps.PathStatus, headers(demoKey), strings.Replace(status, "19459986891", "true", 1),
+			400, "INVALID_JSON", "gpsi", `"gpsi" must be whole digits, as a string or a number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _, body := e.Do(t, http.MethodPost, tc.path, tc.h, tc.body)
+			assert.Equal(t, tc.status, st, body)
+			var f sps.Failure
+			require.NoError(t, json.Unmarshal([]byte(body), &f), body)
+			require.Len(t, f.Errors, 1, body)
+			assert.Equal(t, tc.code, f.Errors[0].Code)
+			assert.Equal(t, tc.field, f.Errors[0].Field)
+			assert.Contains(t, f.Errors[0].Message, tc.msg)
+			assert.NotContains(t, f.Errors[0].Message, "sps.", "no Go type in the message")
+		})
+	}
+}
