@@ -54,7 +54,7 @@ type DB struct {
 
 	mu     sync.RWMutex // orders Update's send on queue against Close's close(queue)
 	closed bool
-	queue  chan *request
+	queue  chan *Request
 	done   chan struct{} // closed when the committer has drained queue and exited
 
 	batches, requests atomic.Uint64
@@ -63,20 +63,6 @@ type DB struct {
 }
 
 var _ core.Store = (*DB)(nil)
-
-// request is one Update call waiting for the committer.
-type request struct {
-	ctx    context.Context
-	fn     func(core.Tx) error
-	state  atomic.Int32 // queued, then started (by the committer) or abandoned (by the caller)
-	result chan error   // buffered, so the committer never waits for a caller
-}
-
-const (
-	queued int32 = iota
-	started
-	abandoned
-)
 
 // Open opens or creates the database at path and starts its committer.
 // It never disables fsync: durability comes from group commit instead.
@@ -105,7 +91,7 @@ func Open(path string, opts Options) (*DB, error) {
 		maxBatch: opts.MaxBatch,
 		readOnly: opts.ReadOnly,
 		onCommit: opts.OnCommit,
-		queue:    make(chan *request, opts.MaxBatch),
+		queue:    make(chan *Request, opts.MaxBatch),
 		done:     make(chan struct{}),
 		cache:    newRecordCache(cacheEntries),
 	}
@@ -167,22 +153,14 @@ func (d *DB) Update(ctx context.Context, fn func(core.Tx) error) error {
 	if d.readOnly {
 		return ErrReadOnly
 	}
-	r := &request{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	r := NewRequest(ctx, fn)
 	if err := d.enqueue(r); err != nil {
 		return err
 	}
-	select {
-	case err := <-r.result:
-		return err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(queued, abandoned) {
-			return ctx.Err()
-		}
-		return <-r.result
-	}
+	return r.Wait()
 }
 
-func (d *DB) enqueue(r *request) error {
+func (d *DB) enqueue(r *Request) error {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
@@ -191,8 +169,8 @@ func (d *DB) enqueue(r *request) error {
 	select {
 	case d.queue <- r:
 		return nil
-	case <-r.ctx.Done():
-		return r.ctx.Err()
+	case <-r.Ctx.Done():
+		return r.Ctx.Err()
 	}
 }
 
@@ -205,30 +183,30 @@ func (d *DB) commitLoop() {
 // commit runs the batch's fns in one bbolt transaction and answers each
 // caller. A fn's error or panic is that caller's alone; a failure of the
 // transaction itself goes to every caller whose fn did not fail on its own.
-func (d *DB) commit(batch []*request) {
+func (d *DB) commit(batch []*Request) {
 	errs := make([]error, len(batch))
 	err := d.runBatch(batch, errs)
 	for i, r := range batch {
 		if errs[i] == nil {
 			errs[i] = err
 		}
-		r.result <- errs[i]
+		r.Answer(errs[i])
 	}
 }
 
-func (d *DB) runBatch(batch []*request, errs []error) error {
+func (d *DB) runBatch(batch []*Request, errs []error) error {
 	btx, err := d.bolt.Begin(true)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	ran, dirty := 0, false
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil || !r.state.CompareAndSwap(queued, started) {
-			errs[i] = r.ctx.Err()
+		if !r.Start() {
+			errs[i] = r.Ctx.Err()
 			continue
 		}
 		ran++
-		ov, err := run(btx, d.cache, r.fn)
+		ov, err := run(btx, d.cache, r.Fn)
 		if err != nil {
 			errs[i] = err
 			continue

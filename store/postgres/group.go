@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,22 +33,9 @@ type group struct {
 
 	mu     sync.RWMutex // orders update's send against close's close(queue)
 	closed bool
-	queue  chan *groupReq
+	queue  chan *store.Request
 	done   chan struct{}
 }
-
-type groupReq struct {
-	ctx    context.Context
-	fn     func(core.Tx) error
-	state  atomic.Int32 // queued, then started (by the group) or abandoned (by the caller)
-	result chan error   // buffered, so the group never waits for a caller
-}
-
-const (
-	queued int32 = iota
-	started
-	abandoned
-)
 
 // group answers the committer of the sites drawing from names.
 func (d *DB) group(names []string) *group {
@@ -59,7 +45,7 @@ func (d *DB) group(names []string) *group {
 	if g := d.groups[key]; g != nil {
 		return g
 	}
-	g := &group{d: d, names: names, queue: make(chan *groupReq, maxGroup), done: make(chan struct{})}
+	g := &group{d: d, names: names, queue: make(chan *store.Request, maxGroup), done: make(chan struct{})}
 	if d.groups == nil {
 		if d.closed.Load() {
 			g.closed = true // Close has run: update answers ErrClosed
@@ -74,7 +60,7 @@ func (d *DB) group(names []string) *group {
 }
 
 func (g *group) update(ctx context.Context, fn func(core.Tx) error) error {
-	r := &groupReq{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	r := store.NewRequest(ctx, fn)
 	g.mu.RLock()
 	if g.closed {
 		g.mu.RUnlock()
@@ -89,15 +75,7 @@ func (g *group) update(ctx context.Context, fn func(core.Tx) error) error {
 	g.mu.RUnlock()
 	// A caller whose ctx ends before its group starts leaves; once the
 	// group has started, it waits for the truth about the commit.
-	select {
-	case err := <-r.result:
-		return err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(queued, abandoned) {
-			return ctx.Err()
-		}
-		return <-r.result
-	}
+	return r.Wait()
 }
 
 func (g *group) close() {
@@ -117,11 +95,11 @@ func (g *group) loop() {
 
 // run commits the batch, running it again on serialization failures, and
 // answers every caller.
-func (g *group) run(batch []*groupReq) {
+func (g *group) run(batch []*store.Request) {
 	live := batch[:0:0]
 	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil || !r.state.CompareAndSwap(queued, started) {
-			r.result <- r.ctx.Err()
+		if !r.Start() {
+			r.Answer(r.Ctx.Err())
 			continue
 		}
 		live = append(live, r)
@@ -138,7 +116,7 @@ func (g *group) run(batch []*groupReq) {
 				g.d.opts.OnCommit(len(live), time.Since(start))
 			}
 			for i, r := range live {
-				r.result <- errs[i]
+				r.Answer(errs[i])
 			}
 			return
 		}
@@ -148,7 +126,7 @@ func (g *group) run(batch []*groupReq) {
 		}
 		if !retryable(err) {
 			for _, r := range live {
-				r.result <- err
+				r.Answer(err)
 			}
 			return
 		}
@@ -160,7 +138,7 @@ func (g *group) run(batch []*groupReq) {
 // attempt runs every fn of the batch in one transaction. It answers each
 // fn's own error, and err when the transaction as a whole failed (nothing
 // of it was committed).
-func (g *group) attempt(batch []*groupReq) (errs []error, err error) {
+func (g *group) attempt(batch []*store.Request) (errs []error, err error) {
 	// The callers' contexts bound their wait for the queue only: a query
 	// cancelled halfway would cost the whole group its connection.
 	ctx := context.Background()
@@ -184,7 +162,7 @@ func (g *group) attempt(batch []*groupReq) (errs []error, err error) {
 	}
 	errs = make([]error, len(batch))
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
+		if err := r.Ctx.Err(); err != nil {
 			errs[i] = err // ended before its fn ran: it never runs
 			continue
 		}
@@ -192,9 +170,9 @@ func (g *group) attempt(batch []*groupReq) (errs []error, err error) {
 			return abort(fmt.Errorf("postgres: savepoint: %w", err))
 		}
 		t := &tx{d: g.d, ctx: ctx, pg: pt, write: true}
-		ferr := call(t, r.fn)
+		ferr := call(t, r.Fn)
 		if len(t.seqs) > 0 {
-			g.d.rememberSequences(reflect0(r.fn), t.seqs)
+			g.d.rememberSequences(reflect0(r.Fn), t.seqs)
 		}
 		if t.failed != nil && retryable(t.failed) {
 			return abort(t.failed) // the transaction cannot be serialized: all again
