@@ -174,6 +174,9 @@ func TestRefusedAtSubmit(t *testing.T) {
 		{"err_unknown_field", 400, "MALFORMED_REQUEST", "IMIE"},
 		{"err_not_json", 400, "MALFORMED_REQUEST", ""},
 		{"err_duplicate_key", 400, "MALFORMED_REQUEST", "MessageId"},
+		// The document's example request, verbatim: its placeholder
+		// values ("string") are refused field by field, credentials masked.
+		{"seed_example", 400, "MALFORMED_REQUEST", "returnURL must be an absolute http or https URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := e.post(t, readCase(t, tc.name))
