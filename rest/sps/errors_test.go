@@ -59,3 +59,31 @@ func TestErrorsSpeakTheAPI(t *testing.T) {
 		})
 	}
 }
+
+// A method a path does not serve, or a path below the API that does not
+// exist, is answered in the API's Failure shape, not the router's.
+func TestUnroutedRequestsSpeakTheAPI(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{http.MethodDelete, sps.PathActivate, 405, "METHOD_NOT_ALLOWED", "POST"},
+		{http.MethodGet, sps.PathStatus, 405, "METHOD_NOT_ALLOWED", "POST"},
+		{http.MethodPost, "/subscriber-provisioning/v5/subscription/transactions/Txn1", 405, "METHOD_NOT_ALLOWED", "GET"},
+		{http.MethodDelete, sps.PathCallback, 405, "METHOD_NOT_ALLOWED", "GET, PUT"},
+		{http.MethodGet, "/subscriber-provisioning/v5/nothing", 404, "NOT_FOUND", ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			st, h, body := e.Do(t, tc.method, tc.path, headers(demoKey), "")
+			assert.Equal(t, tc.status, st, body)
+			assert.Equal(t, tc.allow, h.Get("Allow"))
+			var f sps.Failure
+			require.NoError(t, json.Unmarshal([]byte(body), &f), body)
+			assert.Equal(t, "Failure", f.Status, body)
+			require.Len(t, f.Errors, 1, body)
+			assert.Equal(t, tc.code, f.Errors[0].Code)
+		})
+	}
+}

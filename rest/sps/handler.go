@@ -137,8 +137,33 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return h.fail(c, err)
 		}
 		c.Set(callerKey, &caller{partner: p, account: acc, correlation: corr})
-		return next(c)
+		err = next(c)
+		var he *echo.HTTPError
+		if errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed) {
+			// The router's own answer: give it this API's shape.
+			if allow := allowed(req.URL.Path); allow != "" {
+				c.Response().Header().Set(echo.HeaderAllow, allow)
+				return h.failItems(c, http.StatusMethodNotAllowed, ErrorItem{Code: "METHOD_NOT_ALLOWED", Message: req.Method + " is not allowed here (allowed: " + allow + ")"})
+			}
+			return h.failItems(c, http.StatusNotFound, ErrorItem{Code: "NOT_FOUND", Message: "No such resource"})
+		}
+		return err
 	}
+}
+
+// allowed lists the methods a path of this API serves; "" for no such path.
+func allowed(path string) string {
+	switch path {
+	case PathActivate, PathStatus:
+		return http.MethodPost
+	case PathCallback:
+		return http.MethodGet + ", " + http.MethodPut
+	}
+	const tx = Base + "/subscription/transactions/"
+	if id, ok := strings.CutPrefix(path, tx); ok && id != "" && !strings.Contains(id, "/") {
+		return http.MethodGet
+	}
+	return ""
 }
 
 func callerOf(c echo.Context) *caller { return c.Get(callerKey).(*caller) }
