@@ -58,7 +58,7 @@ func TestHostileJSON(t *testing.T) {
 		{"overflow_exponent", sps.PathActivate, edit(day, `"billCycleStartDay": 1e400,`), 400,
 			"INVALID_JSON", "billCycleStartDay", `"billCycleStartDay" must be an integer, without a fraction or exponent`},
 		{"overflow_gpsi", sps.PathStatus, strings.Replace(status, `"iccid": "11986621644523024502"`, `"gpsi": 1e400`, 1), 400,
-			"INVALID_JSON", "gpsi", `"gpsi"`},
+			"INVALID_JSON", "gpsi", `"gpsi" must be whole digits, as a string or a number`},
 		// Wrong types.
 		{"string_for_int", sps.PathActivate, edit(day, `"billCycleStartDay": "1",`), 400,
 			"INVALID_JSON", "billCycleStartDay", `"billCycleStartDay" must be an integer, not a string`},
@@ -67,7 +67,7 @@ func TestHostileJSON(t *testing.T) {
 		{"array_for_object", sps.PathActivate, edit(`"location": {`, `"location": [], "x": {`), 400,
 			"INVALID_JSON", "location", `"location" must be an object, not an array`},
 		{"bool_for_gpsi", sps.PathStatus, strings.Replace(status, `"iccid": "11986621644523024502"`, `"gpsi": true`, 1), 400,
-			"INVALID_JSON", "gpsi", `"gpsi"`},
+			"INVALID_JSON", "gpsi", `"gpsi" must be whole digits, as a string or a number`},
 		{"array_at_top", sps.PathStatus, `[` + status + `]`, 400, "INVALID_JSON", "", "must be an object, not an array"},
 		// Not JSON at all, or not text.
 		{"empty", sps.PathActivate, ` `, 400, "INVALID_JSON", "", "request body is empty"},
