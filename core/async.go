@@ -17,7 +17,8 @@ const (
 	TxCancelled TxStatus = "Cancelled"
 )
 
-// Finished reports whether the transaction has been executed.
+// Finished reports whether the transaction will not run: it has been
+// executed, or cancelled before it ran.
 func (s TxStatus) Finished() bool { return s != TxReceived }
 
 // Job is what an asynchronous transaction executes: one or more commands of
