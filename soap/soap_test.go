@@ -101,6 +101,7 @@ var faultCases = []struct {
 
 func TestFaults(t *testing.T) {
 	e := newEnv(t)
+	before := inventory(t, e)
 	for _, tc := range faultCases {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := e.post(t, endpointOf(tc.name), readCase(t, tc.name))
@@ -117,7 +118,9 @@ func TestFaults(t *testing.T) {
 		})
 	}
 	// A fault changes nothing: every fault case ran against one database,
-	// and the document's first example still succeeds on it.
+	// which holds the same SQs, SIMs and services as before, and the
+	// document's first example still succeeds on it.
+	assert.Equal(t, before, inventory(t, e))
 	status, body := e.post(t, soap.PathServices, readCase(t, "activate_sq_id"))
 	require.Equal(t, http.StatusOK, status, body)
 }
@@ -206,6 +209,45 @@ func TestRepeatActivation(t *testing.T) {
 	f = parseFault(t, body)
 	assert.Equal(t, "SQ not in appropriate status for Activation", f.String)
 	assert.Equal(t, before, snapshot(t, e))
+}
+
+// inventory reads every SQ, SOAP SIM and service of the sandbox (the ids
+// of testdata/sandbox.jsonl, with room around them), absent ones included.
+func inventory(t testing.TB, e *env) string {
+	var out strings.Builder
+	enc := json.NewEncoder(&out)
+	sqs := [][2]int64{{581400, 581520}, {700000, 700010}}
+	sims := [][2]int64{{498172570, 498172620}, {498179000, 498179010}}
+	require.NoError(t, e.db.View(context.Background(), func(tx core.Tx) error {
+		for _, r := range sqs {
+			for id := r[0]; id <= r[1]; id++ {
+				q, qok, err := tx.SQ(id)
+				if err != nil {
+					return err
+				}
+				sub, sok, err := tx.Subscription(fmt.Sprint(id))
+				if err != nil {
+					return err
+				}
+				if err := enc.Encode([]any{id, qok, q, sok, sub}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, r := range sims {
+			for n := r[0]; n <= r[1]; n++ {
+				sim, ok, err := tx.SIMBySimNumber(fmt.Sprint(n))
+				if err != nil {
+					return err
+				}
+				if err := enc.Encode([]any{n, ok, sim}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
+	return out.String()
 }
 
 // snapshot reads the objects an activation touches.
