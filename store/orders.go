@@ -47,18 +47,7 @@ func (t *tx) HubsOf(partner core.PartnerID, channel core.Channel) ([]core.Hub, e
 }
 
 func (t *tx) PutHub(h core.Hub) error {
-	old, found, err := t.Hub(h.ID)
-	if err != nil {
-		return err
-	}
-	var oldKey string
-	if found {
-		oldKey = hubKey(old)
-	}
-	if err := t.store(bktHubs, h.ID, h); err != nil {
-		return err
-	}
-	return t.link(bktHubsByPartner, oldKey, hubKey(h))
+	return putIndexed(t, bktHubs, h.ID, h, bktHubsByPartner, hubKey)
 }
 
 func (t *tx) DeleteHub(id string) error {

@@ -79,6 +79,25 @@ func (t *tx) remember(b []byte, key string, v any) {
 	t.memo[memoKey{string(b), key}] = c
 }
 
+// putIndexed stores v under key in b and moves its entry in the index idx
+// from the previous record's key to v's; keyOf answers "" for a record the
+// index leaves out.
+func putIndexed[T any](t *tx, b []byte, key string, v T, idx []byte, keyOf func(T) string) error {
+	var old T
+	found, err := loadOld(t, b, key, &old)
+	if err != nil {
+		return err
+	}
+	oldKey := ""
+	if found {
+		oldKey = keyOf(old)
+	}
+	if err := t.store(b, key, v); err != nil {
+		return err
+	}
+	return t.link(idx, oldKey, keyOf(v))
+}
+
 // loadOld is load for a Put's previous record: the remembered copy when
 // this fn has already decoded or written the key.
 func loadOld[T any](t *tx, b []byte, key string, v *T) (bool, error) {
@@ -375,14 +394,7 @@ func childKey(a core.Account) string {
 }
 
 func (t *tx) PutAccount(a core.Account) error {
-	var old core.Account
-	if _, err := t.load(bktAccounts, string(a.ID), &old); err != nil {
-		return err
-	}
-	if err := t.store(bktAccounts, string(a.ID), a); err != nil {
-		return err
-	}
-	return t.link(bktAccountChildren, childKey(old), childKey(a))
+	return putIndexed(t, bktAccounts, string(a.ID), a, bktAccountChildren, childKey)
 }
 
 func (t *tx) ServiceType(id int64) (s core.ServiceType, ok bool, err error) {
@@ -412,14 +424,7 @@ func ownerKey(p core.Product) string {
 }
 
 func (t *tx) PutProduct(p core.Product) error {
-	var old core.Product
-	if _, err := t.load(bktProducts, idKey(p.ID), &old); err != nil {
-		return err
-	}
-	if err := t.store(bktProducts, idKey(p.ID), p); err != nil {
-		return err
-	}
-	return t.link(bktProductsByOwner, ownerKey(old), ownerKey(p))
+	return putIndexed(t, bktProducts, idKey(p.ID), p, bktProductsByOwner, ownerKey)
 }
 
 func (t *tx) SIM(id string) (s core.SIM, ok bool, err error) {
@@ -569,19 +574,9 @@ func identifierKey(serviceType int64, identifier, sq string) string {
 }
 
 func (t *tx) PutSQ(q core.SQ) error {
-	var old core.SQ
-	ok, err := t.load(bktSQs, idKey(q.ID), &old)
-	if err != nil {
-		return err
-	}
-	if err := t.store(bktSQs, idKey(q.ID), q); err != nil {
-		return err
-	}
-	oldKey := ""
-	if ok {
-		oldKey = identifierKey(old.ServiceType, old.ServiceIdentifier, idKey(old.ID))
-	}
-	return t.link(bktSQsByIdentifier, oldKey, identifierKey(q.ServiceType, q.ServiceIdentifier, idKey(q.ID)))
+	return putIndexed(t, bktSQs, idKey(q.ID), q, bktSQsByIdentifier, func(q core.SQ) string {
+		return identifierKey(q.ServiceType, q.ServiceIdentifier, idKey(q.ID))
+	})
 }
 
 func (t *tx) Subscription(id string) (s core.Subscription, ok bool, err error) {
@@ -650,18 +645,7 @@ func (t *tx) Session(tokenHash string) (s core.Session, ok bool, err error) {
 func expiryKey(s core.Session) string { return timeKey(s.ExpiresAt) + s.TokenHash }
 
 func (t *tx) PutSession(s core.Session) error {
-	old, found, err := t.Session(s.TokenHash)
-	if err != nil {
-		return err
-	}
-	oldKey := ""
-	if found {
-		oldKey = expiryKey(old)
-	}
-	if err := t.store(bktSessions, s.TokenHash, s); err != nil {
-		return err
-	}
-	return t.link(bktSessionsByExpiry, oldKey, expiryKey(s))
+	return putIndexed(t, bktSessions, s.TokenHash, s, bktSessionsByExpiry, expiryKey)
 }
 
 func (t *tx) DeleteSession(tokenHash string) error {
