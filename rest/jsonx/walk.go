@@ -354,7 +354,7 @@ func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
 		}
 		u := reflect.New(t).Interface().(encoding.TextUnmarshaler)
 		if err := u.UnmarshalText([]byte(s)); err != nil {
-			return w.fail(ReasonWrongType, "%s is not a valid %s", subject(w.path()), t)
+			return w.invalid(err)
 		}
 		return nil
 	}
@@ -519,7 +519,7 @@ func (w *walker) unmarshaler(tok json.Token, t reflect.Type, declaredPointer boo
 	}
 	u := reflect.New(t).Interface().(json.Unmarshaler)
 	if err := u.UnmarshalJSON(raw); err != nil {
-		return w.fail(ReasonWrongType, "%s is not a valid %s", subject(w.path()), t)
+		return w.invalid(err)
 	}
 	return nil
 }
@@ -619,13 +619,28 @@ func (w *walker) members(member func(key string) error) error {
 	}
 }
 
+// invalid reports a value its type's own decoder refused, in that
+// decoder's words (the Go type's name means nothing to a partner).
+func (w *walker) invalid(err error) error {
+	return w.fail(ReasonWrongType, "%s is not valid: %s", subject(w.path()), decoderMessage(err))
+}
+
+// decoderMessage bounds a decoder's message, which may quote the input.
+func decoderMessage(err error) string {
+	s, cut := truncate(err.Error(), 60)
+	if cut {
+		s += "..."
+	}
+	return s
+}
+
 // mapKey checks a key against a map's key type; the key is pushed.
 func (w *walker) mapKey(key string, kt reflect.Type, keyText bool) error {
 	switch {
 	case keyText:
 		u := reflect.New(kt).Interface().(encoding.TextUnmarshaler)
 		if err := u.UnmarshalText([]byte(key)); err != nil {
-			return w.fail(ReasonWrongType, "the key of %s is not a valid %s", subject(w.path()), kt)
+			return w.fail(ReasonWrongType, "the key of %s is not valid: %s", subject(w.path()), decoderMessage(err))
 		}
 	case kt.Kind() == reflect.String:
 	default:
