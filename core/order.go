@@ -45,12 +45,12 @@ const MaxOrderScan = 10_000
 type OrderState string
 
 const (
-	OrderAcknowledged OrderState = "acknowledged" // stored; no item has run
-	OrderInProgress   OrderState = "inProgress"   // some items ran, others wait
-	OrderCompleted    OrderState = "completed"    // every item succeeded
-	OrderFailed       OrderState = "failed"       // every item failed
-	OrderPartial      OrderState = "partial"      // items differ
-	OrderCancelled    OrderState = "cancelled"    // withdrawn before any item ran
+	OrderAcknowledged OrderState = "Acknowledged" // stored; no item has run
+	OrderInProgress   OrderState = "InProgress"   // some items ran, others wait
+	OrderCompleted    OrderState = "Completed"    // every item succeeded
+	OrderFailed       OrderState = "Failed"       // every item failed
+	OrderPartial      OrderState = "Partial"      // items differ
+	OrderCancelled    OrderState = "Cancelled"    // withdrawn before any item ran
 )
 
 // Final reports whether the order will not change state again.

@@ -28,13 +28,13 @@ func TestStateOf(t *testing.T) {
 		want    core.OrderState
 		items   []core.OrderState
 	}{
-		{"stored", core.TxReceived, nil, core.OrderAcknowledged, []core.OrderState{"acknowledged", "acknowledged", "acknowledged"}},
-		{"running", core.TxReceived, []core.ItemResult{ok}, core.OrderInProgress, []core.OrderState{"completed", "inProgress", "inProgress"}},
-		{"all ran, not yet recorded", core.TxReceived, []core.ItemResult{ok, ok, ok}, core.OrderCompleted, []core.OrderState{"completed", "completed", "completed"}},
-		{"completed", core.TxSucceeded, []core.ItemResult{ok, ok, ok}, core.OrderCompleted, []core.OrderState{"completed", "completed", "completed"}},
-		{"partial", core.TxPartial, []core.ItemResult{ok, bad, ok}, core.OrderPartial, []core.OrderState{"completed", "failed", "completed"}},
-		{"failed", core.TxFailed, []core.ItemResult{bad, bad, bad}, core.OrderFailed, []core.OrderState{"failed", "failed", "failed"}},
-		{"cancelled", core.TxCancelled, nil, core.OrderCancelled, []core.OrderState{"cancelled", "cancelled", "cancelled"}},
+		{"stored", core.TxReceived, nil, core.OrderAcknowledged, []core.OrderState{core.OrderAcknowledged, core.OrderAcknowledged, core.OrderAcknowledged}},
+		{"running", core.TxReceived, []core.ItemResult{ok}, core.OrderInProgress, []core.OrderState{core.OrderCompleted, core.OrderInProgress, core.OrderInProgress}},
+		{"all ran, not yet recorded", core.TxReceived, []core.ItemResult{ok, ok, ok}, core.OrderCompleted, []core.OrderState{core.OrderCompleted, core.OrderCompleted, core.OrderCompleted}},
+		{"completed", core.TxSucceeded, []core.ItemResult{ok, ok, ok}, core.OrderCompleted, []core.OrderState{core.OrderCompleted, core.OrderCompleted, core.OrderCompleted}},
+		{"partial", core.TxPartial, []core.ItemResult{ok, bad, ok}, core.OrderPartial, []core.OrderState{core.OrderCompleted, core.OrderFailed, core.OrderCompleted}},
+		{"failed", core.TxFailed, []core.ItemResult{bad, bad, bad}, core.OrderFailed, []core.OrderState{core.OrderFailed, core.OrderFailed, core.OrderFailed}},
+		{"cancelled", core.TxCancelled, nil, core.OrderCancelled, []core.OrderState{core.OrderCancelled, core.OrderCancelled, core.OrderCancelled}},
 	} {
 		x := core.Transaction{Status: tc.status, Results: tc.results, Job: job}
 		assert.Equal(t, tc.want, core.StateOf(x), tc.name)

@@ -341,7 +341,7 @@ func (h *Handler) list(c echo.Context) error {
 	// The filters read the transaction; only externalId needs the order's
 	// data, and only the page is rendered.
 	match := func(t core.Transaction) (bool, error) {
-		if q.Has("state") && q.Get("state") != string(core.StateOf(t)) || q.Has("orderDate") && q.Get("orderDate") != stamp(t.CreatedAt) {
+		if q.Has("state") && q.Get("state") != wireState[core.StateOf(t)] || q.Has("orderDate") && q.Get("orderDate") != stamp(t.CreatedAt) {
 			return false, nil
 		}
 		if !q.Has("externalId") {
@@ -669,6 +669,17 @@ func page(q url.Values) (offset, limit int, err error) {
 		}
 	}
 	return offset, limit, nil
+}
+
+// wireState spells the core's order states as the specification's
+// ProductOrderStateType.
+var wireState = map[core.OrderState]string{
+	core.OrderAcknowledged: "acknowledged",
+	core.OrderInProgress:   "inProgress",
+	core.OrderCompleted:    "completed",
+	core.OrderFailed:       "failed",
+	core.OrderPartial:      "partial",
+	core.OrderCancelled:    "cancelled",
 }
 
 // orderStates are the specification's ProductOrderStateType: each is a

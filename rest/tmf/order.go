@@ -311,7 +311,7 @@ func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 		ID: t.ID, Href: v.orderHref(t.ID), Category: r.Category, Description: r.Description, ExternalID: r.ExternalID,
 		NotificationContact: r.NotificationContact, OrderDate: stamp(t.CreatedAt), Priority: r.Priority,
 		RequestedCompletionDate: r.RequestedCompletionDate, RequestedStartDate: r.RequestedStartDate,
-		Note: slices.Clone(r.Note), RelatedParty: slices.Clone(r.RelatedParty), State: string(state), Ext: r.Ext,
+		Note: slices.Clone(r.Note), RelatedParty: slices.Clone(r.RelatedParty), State: wireState[state], Ext: r.Ext,
 	}
 	if o.RelatedParty == nil {
 		o.RelatedParty = []RelatedParty{}
@@ -335,12 +335,12 @@ func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 			j = cx.Jobs[i]
 		}
 		if j < 0 {
-			it.State = string(state)
+			it.State = wireState[state]
 			if state.Final() && state != core.OrderCancelled {
-				it.State = string(core.OrderCompleted)
+				it.State = wireState[core.OrderCompleted]
 			}
 		} else {
-			it.State = string(core.ItemState(t, j))
+			it.State = wireState[core.ItemState(t, j)]
 		}
 		if j >= 0 && j < len(t.Results) {
 			res := t.Results[j]

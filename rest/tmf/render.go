@@ -110,8 +110,8 @@ func (r Renderer) RenderTx(tx core.Tx, t core.Transaction, item int, now time.Ti
 		if err != nil {
 			return err
 		}
-		o.State = string(state)
-		notes, err := hubNotes(tx, t.Partner, Event{EventID: t.ID + "-" + string(state), EventTime: stamp(now), EventType: EventOrderStateChange, Event: EventPayload{ProductOrder: &o}})
+		o.State = wireState[state]
+		notes, err := hubNotes(tx, t.Partner, Event{EventID: t.ID + "-" + wireState[state], EventTime: stamp(now), EventType: EventOrderStateChange, Event: EventPayload{ProductOrder: &o}})
 		out = append(out, notes...)
 		return err
 	}
