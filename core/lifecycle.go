@@ -349,7 +349,7 @@ func (s *Service) LatestTransaction(ctx context.Context, caller PartnerID, chann
 		return Transaction{}, Internal(err)
 	}
 	if best.ID == "" {
-		return Transaction{}, Errorf(KindNotFound, ReasonTxNotFound, "partnerTransactionId", "transaction %s not found", partnerTxID)
+		return Transaction{}, Errorf(KindNotFound, ReasonTxNotFound, "transaction", "transaction %s not found", partnerTxID)
 	}
 	return best, nil
 }

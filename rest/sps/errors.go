@@ -69,6 +69,8 @@ func fieldOf(f string) string {
 		return "gpsi"
 	case "plan":
 		return "wholesalePlanId"
+	case "transaction":
+		return "partnerTransactionId"
 	case "offering":
 		return "products"
 	case "imei":

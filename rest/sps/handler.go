@@ -383,7 +383,7 @@ func (h *Handler) activate(c echo.Context) error {
 		a.Number = core.NumberChoice{Mode: core.NumberFromPool}
 	}
 	for _, p := range r.Products {
-		pc := core.ProductChange{ProductID: p.ProductID, Action: core.ProductAction(p.Action)}
+		pc := core.ProductChange{ProductID: p.ProductID, Action: productActions[p.Action]}
 		if len(p.Characteristics) > 0 {
 			pc.Characteristics = map[string]string{}
 			for _, ch := range p.Characteristics {
@@ -563,4 +563,12 @@ func (h *Handler) failItems(c echo.Context, status int, items ...ErrorItem) erro
 	}
 	h.log.InfoContext(c.Request().Context(), "sps request refused", "status", status, "codes", strings.Join(codes, ","))
 	return c.JSON(status, Failure{Status: "Failure", Errors: items})
+}
+
+// productActions reads a product's action (its enum is checked when the
+// request is decoded).
+var productActions = map[string]core.ProductAction{
+	"Add":    core.ProductAdd,
+	"Remove": core.ProductRemove,
+	"Update": core.ProductUpdate,
 }

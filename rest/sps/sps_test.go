@@ -254,7 +254,7 @@ func TestTenants(t *testing.T) {
 
 	status, _, body := e.Do(t, http.MethodGet, "/subscriber-provisioning/v5/subscription/transactions/Txn101010101", headers(otherKey), "")
 	assert.Equal(t, http.StatusNotFound, status, body)
-	assert.Contains(t, body, "TRANSACTION_NOT_FOUND")
+	assert.JSONEq(t, `{"status":"Failure","errors":[{"code":"TRANSACTION_NOT_FOUND","field":"partnerTransactionId","message":"No transaction with this partnerTransactionId"}]}`, body)
 
 	status, _, body = e.Do(t, http.MethodPost, sps.PathStatus, headers(demoKey, "wholesaleCustomerId", "920000999999"), resttest.ReadCase(t, "sps", "doc_update_status"))
 	assert.Equal(t, http.StatusNotFound, status, body)
