@@ -108,6 +108,27 @@ func finalState(rs []ItemResult) OrderState {
 	}
 }
 
+// IdleItemState is the state of an order item that runs no command (it
+// changes nothing): it follows the order, and is completed once the order
+// has run, whatever the other items' outcomes.
+func IdleItemState(order OrderState) OrderState {
+	if order.Final() && order != OrderCancelled {
+		return OrderCompleted
+	}
+	return order
+}
+
+// FinishedAt answers when the transaction's execution finished (false
+// while it runs, and for a cancelled one, which never ran).
+func FinishedAt(t Transaction) (time.Time, bool) {
+	for _, e := range t.History {
+		if e.Status.Finished() && e.Status != TxCancelled {
+			return e.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // ItemState is the state of one command of an order.
 func ItemState(t Transaction, item int) OrderState {
 	switch {

@@ -251,3 +251,30 @@ func TestHubRegistrations(t *testing.T) {
 	assert.NoError(t, err, "room again")
 	assert.NotEqual(t, first.ID, h.ID, "a new hub once the old one is gone")
 }
+
+func TestIdleItemStateAndFinishedAt(t *testing.T) {
+	for order, want := range map[core.OrderState]core.OrderState{
+		core.OrderAcknowledged: core.OrderAcknowledged,
+		core.OrderInProgress:   core.OrderInProgress,
+		core.OrderCompleted:    core.OrderCompleted,
+		core.OrderPartial:      core.OrderCompleted,
+		core.OrderFailed:       core.OrderCompleted,
+		core.OrderCancelled:    core.OrderCancelled,
+	} {
+		assert.Equal(t, want, core.IdleItemState(order), "in an order %s", order)
+	}
+
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	x := core.Transaction{History: []core.TxEvent{{At: t0, Status: core.TxReceived}}}
+	_, ok := core.FinishedAt(x)
+	assert.False(t, ok, "still to run")
+	x.History = append(x.History, core.TxEvent{At: t0.Add(time.Second), Status: core.TxCancelled})
+	_, ok = core.FinishedAt(x)
+	assert.False(t, ok, "a cancelled order never ran")
+	for _, st := range []core.TxStatus{core.TxSucceeded, core.TxPartial, core.TxFailed} {
+		x.History = []core.TxEvent{{At: t0, Status: core.TxReceived}, {At: t0.Add(2 * time.Second), Status: st}}
+		at, ok := core.FinishedAt(x)
+		assert.True(t, ok, st)
+		assert.Equal(t, t0.Add(2*time.Second), at, st)
+	}
+}

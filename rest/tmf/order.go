@@ -289,16 +289,6 @@ type views struct{ base string }
 
 func (v views) orderHref(id string) string { return v.base + PathOrders + "/" + id }
 
-// finishedAt answers when the order's execution finished.
-func finishedAt(t core.Transaction) (time.Time, bool) {
-	for _, e := range t.History {
-		if e.Status == core.TxSucceeded || e.Status == core.TxFailed || e.Status == core.TxPartial {
-			return e.At, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // orderView builds the order's representation from the transaction.
 func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 	var cx orderContext
@@ -316,7 +306,7 @@ func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 	if o.RelatedParty == nil {
 		o.RelatedParty = []RelatedParty{}
 	}
-	if at, ok := finishedAt(t); ok {
+	if at, ok := core.FinishedAt(t); ok {
 		o.CompletionDate = stamp(at)
 	}
 	if cx.Cancel != nil {
@@ -335,10 +325,7 @@ func (v views) orderView(t core.Transaction) (ProductOrder, error) {
 			j = cx.Jobs[i]
 		}
 		if j < 0 {
-			it.State = wireState[state]
-			if state.Final() && state != core.OrderCancelled {
-				it.State = wireState[core.OrderCompleted]
-			}
+			it.State = wireState[core.IdleItemState(state)]
 		} else {
 			it.State = wireState[core.ItemState(t, j)]
 		}
