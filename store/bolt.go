@@ -60,6 +60,8 @@ type DB struct {
 	batches, requests atomic.Uint64
 
 	cache *recordCache
+
+	keys []string // the committer's scratch space for overlay.apply
 }
 
 var _ core.Store = (*DB)(nil)
@@ -213,7 +215,7 @@ func (d *DB) runBatch(batch []*Request, errs []error) error {
 		}
 		// apply fails only on bbolt-level trouble, after possibly writing part
 		// of ov: the transaction can no longer be trusted, so abort it all.
-		if err := ov.apply(btx); err != nil {
+		if d.keys, err = ov.apply(btx, d.keys); err != nil {
 			_ = btx.Rollback()
 			return err
 		}

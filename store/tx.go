@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"go.etcd.io/bbolt"
 
@@ -121,24 +121,37 @@ type entry struct {
 // apply writes the overlay into the bbolt transaction, each bucket's keys
 // in order: bbolt splits nodes only at commit, so keys put in random order
 // shift a growing node on every insert, while sorted ones mostly append.
-func (o overlay) apply(btx *bbolt.Tx) error {
+// keys is scratch space for the sort, handed back for the next overlay of
+// the batch. The keys reach bbolt without a copy: Put copies them itself,
+// and Delete only compares.
+func (o overlay) apply(btx *bbolt.Tx, keys []string) ([]string, error) {
 	for name, writes := range o {
-		b := btx.Bucket([]byte(name))
-		for _, k := range slices.Sorted(maps.Keys(writes)) {
+		b := btx.Bucket(bytesOf(name))
+		keys = keys[:0]
+		for k := range writes {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
 			e := writes[k]
 			var err error
 			if e.del {
-				err = b.Delete([]byte(k))
+				err = b.Delete(bytesOf(k))
 			} else {
-				err = b.Put([]byte(k), e.val)
+				err = b.Put(bytesOf(k), e.val)
 			}
 			if err != nil {
-				return fmt.Errorf("store: apply %s: %w", name, err)
+				return keys, fmt.Errorf("store: apply %s: %w", name, err)
 			}
 		}
 	}
-	return nil
+	clear(keys) // let the batch's keys go with its overlays
+	return keys[:0], nil
 }
+
+// bytesOf answers s's bytes without copying them, for bbolt calls that
+// neither keep nor change their key argument.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 type pending struct {
 	key, val []byte
