@@ -86,6 +86,25 @@ var buckets = [][]byte{
 	bktMeta,
 }
 
+// fillPercent is bbolt's Bucket.FillPercent for the buckets whose new keys
+// mostly sort after all the others: time-ordered queues and per-parent
+// timelines. bbolt's default (0.5) splits a full page into two half-empty
+// ones, leaving room for inserts that, in these buckets, never come; so
+// they would keep twice the pages they need. The margin left absorbs the
+// few keys that arrive slightly out of order (concurrent requests' clocks,
+// a retry due a little earlier than the last one queued).
+var fillPercent = map[string]float64{
+	string(bktTxUnfinished):       appendFill,
+	string(bktTxByPartner):        appendFill,
+	string(bktDeliveriesDue):      appendFill,
+	string(bktDeliveriesByStatus): appendFill,
+	string(bktSessionsByExpiry):   appendFill,
+	string(bktHubsByPartner):      appendFill,
+	string(bktNumbersAging):       appendFill,
+}
+
+const appendFill = 0.9
+
 var keySchemaVersion = []byte("schema_version")
 
 // initSchema checks the schema version before touching anything, so a newer

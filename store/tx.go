@@ -127,6 +127,9 @@ type entry struct {
 func (o overlay) apply(btx *bbolt.Tx, keys []string) ([]string, error) {
 	for name, writes := range o {
 		b := btx.Bucket(bytesOf(name))
+		if f, ok := fillPercent[name]; ok {
+			b.FillPercent = f
+		}
 		keys = keys[:0]
 		for k := range writes {
 			keys = append(keys, k)
