@@ -24,10 +24,13 @@ func (e *Engine) claimLease() time.Duration {
 	return 2*e.cfg.DeliveryDeadline + 10*time.Second
 }
 
+// dueBatch is how many due deliveries one scan answers at most.
+const dueBatch = 256
+
 // dueDeliveries answers the deliveries sendDue should start: read in a
 // snapshot when this engine is the store's only one, claimed otherwise.
 func (e *Engine) dueDeliveries(ctx context.Context, now time.Time) ([]Delivery, error) {
-	const batch = 256
+	const batch = dueBatch
 	var due []Delivery
 	if !e.cfg.Shared {
 		err := e.svc.store.View(ctx, func(tx Tx) error {
@@ -70,7 +73,11 @@ func (e *Engine) picker() func(id string, p PartnerID) bool {
 	return func(id string, p PartnerID) bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if e.sending[id] || e.perPart[p]+picked[p] >= e.cfg.PerPartner {
+		if e.sending[id] || e.queued[id] {
+			return true
+		}
+		if e.perPart[p]+picked[p] >= e.cfg.PerPartner {
+			e.rescan = true // its backlog waits for a slot, which wakes sendDue
 			return true
 		}
 		picked[p]++

@@ -463,3 +463,133 @@ func TestRecordAfterLostClaimKeepsTheNewClaim(t *testing.T) {
 	assert.True(t, d.NextAt.Equal(otherLease), "next attempt %s, the other engine's claim ends %s", d.NextAt, otherLease)
 	assert.Equal(t, core.DeliveryPending, d.Status)
 }
+
+// countScans counts the dispatcher's scans of the due index (its
+// DueDeliveries calls in a snapshot).
+func countScans(hs *hookStore) *atomic.Int64 {
+	var n atomic.Int64
+	hs.due = func(write bool, skip func(string, core.PartnerID) bool) func(string, core.PartnerID) bool {
+		if !write {
+			n.Add(1)
+		}
+		return skip
+	}
+	return &n
+}
+
+// Deliveries an engine has just written are sent from memory: with
+// nothing due in the store only, the dispatcher scans the due index at
+// start and at its poll interval, not after every execution and attempt.
+func TestFreshDeliveriesAreNotReadBack(t *testing.T) {
+	db := sharedStore(t)
+	hs := &hookStore{Store: db}
+	scans := countScans(hs)
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	eng, _, _ := runEngine(t, hs, sender, core.EngineConfig{PollInterval: time.Hour, PerPartner: 4})
+	for k := range 5 {
+		submitItems(t, eng, fmt.Sprint("k", k), 40)
+	}
+	for _, d := range waitAllDelivered(t, db, 200) {
+		assert.Equal(t, 1, sender.count(d.ID), d.ID)
+	}
+	assert.Equal(t, int64(1), scans.Load(), "scans of the due index besides the one at start")
+	assert.Empty(t, sender.overlaps)
+}
+
+// gatedSender holds every attempt until gate is closed.
+type gatedSender struct {
+	*overlapSender
+	gate chan struct{}
+}
+
+func (s gatedSender) Send(ctx context.Context, d core.Delivery, secret string) core.SendResult {
+	<-s.gate
+	return s.overlapSender.Send(ctx, d, secret)
+}
+
+// More fresh deliveries than the engine keeps in memory, for a partner
+// whose slots are busy: the ones left out are found by a scan the engine
+// asks for itself (the poll interval is too long to find them), and every
+// delivery, fresh or scanned, is sent exactly once, also with the poll
+// scanning all the while.
+func TestFreshOverflowAndScansSendOnce(t *testing.T) {
+	for _, poll := range []time.Duration{time.Hour, time.Millisecond} {
+		t.Run(fmt.Sprint("poll=", poll), func(t *testing.T) {
+			db := sharedStore(t)
+			hs := &hookStore{Store: db}
+			scans := countScans(hs)
+			sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+			gate := make(chan struct{})
+			eng, _, _ := runEngine(t, hs, gatedSender{sender, gate}, core.EngineConfig{PollInterval: poll, PerPartner: 16, Workers: 8})
+			const txs, items = 11, 100 // 1,100 deliveries, more than the engine keeps in memory
+			var ids []string
+			for k := range txs {
+				ids = append(ids, submitItems(t, eng, fmt.Sprint("k", k), items).ID)
+			}
+			require.Eventually(t, func() bool { // every delivery written while the partner's slots are held
+				finished := 0
+				require.NoError(t, db.View(context.Background(), func(tx core.Tx) error {
+					for _, id := range ids {
+						x, _, err := tx.Transaction(id)
+						if err != nil {
+							return err
+						}
+						if x.Status.Finished() {
+							finished++
+						}
+					}
+					return nil
+				}))
+				return finished == txs
+			}, 30*time.Second, 5*time.Millisecond)
+			close(gate)
+			for _, d := range waitAllDelivered(t, db, txs*items) {
+				assert.Equal(t, 1, sender.count(d.ID), d.ID)
+			}
+			assert.Empty(t, sender.overlaps)
+			if poll == time.Hour {
+				assert.Greater(t, scans.Load(), int64(1), "the deliveries left out of memory were not scanned for")
+			}
+		})
+	}
+}
+
+// stepStore counts, per transaction, the executions' store transactions
+// that wrote it.
+type stepStore struct {
+	core.Store
+	mu    sync.Mutex
+	steps map[string]int
+}
+
+type stepTx struct {
+	core.Tx
+	s *stepStore
+}
+
+func (s *stepStore) Update(ctx context.Context, fn func(core.Tx) error) error {
+	return s.Store.Update(ctx, func(tx core.Tx) error { return fn(stepTx{tx, s}) })
+}
+
+func (t stepTx) PutTransaction(x core.Transaction) error {
+	if len(x.Results) > 0 {
+		t.s.mu.Lock()
+		t.s.steps[x.ID]++
+		t.s.mu.Unlock()
+	}
+	return t.Tx.PutTransaction(x)
+}
+
+// A bulk transaction executes in steps of 32 items, each its own commit,
+// not in one commit of every item.
+func TestBulkExecutesInSteps(t *testing.T) {
+	db := sharedStore(t)
+	ss := &stepStore{Store: db, steps: map[string]int{}}
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	eng, _, _ := runEngine(t, ss, sender, core.EngineConfig{PollInterval: 5 * time.Millisecond})
+	tr := submitItems(t, eng, "bulk", 100)
+	waitAllDelivered(t, db, 100)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	assert.Equal(t, 4, ss.steps[tr.ID], "steps of 32, 32, 32 and 4 items")
+}

@@ -60,6 +60,19 @@ type Engine struct {
 	recorded []string
 	perPart  map[PartnerID]int
 
+	// fresh holds deliveries this engine has just committed, in commit
+	// order, until a partner slot lets sendDue start them: what an engine
+	// wrote itself need not be read back from the store (see handoff).
+	// queued marks their ids so that a scan passes over them.
+	fresh  []Delivery
+	queued map[string]bool
+	// rescan says that something due may be in the store only (a full
+	// fresh queue, a partner's backlog passed over for want of slots, a
+	// replay): the next sendDue scans. Otherwise it scans at start and
+	// every PollInterval, which finds retries coming due and the work a
+	// stopped process left.
+	rescan bool
+
 	nextSessionSweep time.Time
 }
 
@@ -88,6 +101,7 @@ func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) 
 		renderers: map[Channel]Renderer{},
 		wakeExec:  make(chan struct{}, 1), wakeSend: make(chan struct{}, 1),
 		executing: map[string]bool{}, sending: map[string]bool{}, perPart: map[PartnerID]int{}, failures: map[string]int{},
+		queued: map[string]bool{},
 	}
 }
 
@@ -124,8 +138,9 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 	if err != nil {
 		return Transaction{}, false, Internal(err)
 	}
+	var made []Delivery
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
-		t, replayed = Transaction{}, false // a store may run fn again
+		t, replayed, made = Transaction{}, false, nil // a store may run fn again
 		prev, ok, err := tx.TransactionByKey(s.Ref.Partner, s.Ref.Channel, s.Operation, s.Ref.PartnerTxID)
 		if err != nil {
 			return err
@@ -165,16 +180,15 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 		if err := tx.PutTransaction(t); err != nil {
 			return err
 		}
-		return s.notify(tx, t, now)
+		made, err = s.notify(tx, t, now)
+		return err
 	})
 	if err != nil {
 		return Transaction{}, false, AsError(err)
 	}
 	if !replayed {
 		wake(e.wakeExec)
-		if s.Notify != nil {
-			wake(e.wakeSend)
-		}
+		e.handoff(made)
 	}
 	return t, replayed, nil
 }
@@ -193,7 +207,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		e.loop(ctx, e.wakeExec, func(ctx context.Context, wg *sync.WaitGroup) {
+		e.loop(ctx, e.wakeExec, func(ctx context.Context, wg *sync.WaitGroup, _ bool) {
 			e.releaseAged(ctx)
 			e.sweepSessions(ctx)
 			e.executeDue(ctx, wg)
@@ -203,16 +217,21 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-func (e *Engine) loop(ctx context.Context, wakeup chan struct{}, step func(context.Context, *sync.WaitGroup), wg *sync.WaitGroup) {
+// loop calls step at start, on every wake-up and every PollInterval;
+// polled tells step it runs at start or for the interval.
+func (e *Engine) loop(ctx context.Context, wakeup chan struct{}, step func(ctx context.Context, wg *sync.WaitGroup, polled bool), wg *sync.WaitGroup) {
 	tick := time.NewTicker(e.cfg.PollInterval)
 	defer tick.Stop()
+	polled := true
 	for {
-		step(ctx, wg)
+		step(ctx, wg, polled)
 		select {
 		case <-ctx.Done():
 			return
 		case <-wakeup:
+			polled = false
 		case <-tick.C:
+			polled = true
 		}
 	}
 }
@@ -342,9 +361,10 @@ const itemsPerStep = 32
 // failed with that internal error without applying it.
 func (e *Engine) executeItems(ctx context.Context, id string, failed error) (done bool, err error) {
 	var t Transaction
+	var made []Delivery
 	finished := false // by this call, not found finished
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
-		done, finished = false, false // a store may run fn again
+		done, finished, made = false, false, nil // a store may run fn again
 		var ok bool
 		var err error
 		t, ok, err = tx.Transaction(id)
@@ -355,7 +375,8 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 		n := t.Job.Items()
 		now := e.svc.clock.Now().UTC()
 		r := e.renderers[t.Channel]
-		for item := len(t.Results); item < n && item < len(t.Results)+itemsPerStep; item++ {
+		first := len(t.Results)
+		for item := first; item < n && item < first+itemsPerStep; item++ {
 			var res ItemResult
 			if failed != nil {
 				res = ItemResult{Error: Info(Internal(failed))}
@@ -368,16 +389,11 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 				if err != nil && failed == nil {
 					return err
 				}
-				for k, nt := range notes {
-					d := Delivery{
-						ID: "msg_" + t.ID + "_" + strconv.Itoa(item) + "_" + strconv.Itoa(k), Partner: t.Partner, TxID: t.ID,
-						Event: nt.Event, URL: nt.URL, ContentType: nt.ContentType, Body: nt.Body, Accept: nt.Accept,
-						Status: DeliveryPending, NextAt: now, CreatedAt: now,
-					}
-					if err := tx.PutDelivery(d); err != nil {
-						return err
-					}
+				ds, err := putNotifications(tx, t, strconv.Itoa(item), notes, now)
+				if err != nil {
+					return err
 				}
+				made = append(made, ds...)
 			}
 			if failed != nil {
 				break // only the item that kept failing
@@ -402,7 +418,7 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 		e.log.InfoContext(ctx, "transaction executed", "tx", t.ID, "partner", t.Partner, "channel", t.Channel,
 			"operation", t.Operation, "partner_tx_id", t.PartnerTxID, "correlation_id", t.CorrelationID, "status", t.Status)
 	}
-	wake(e.wakeSend)
+	e.handoff(made)
 	return done, nil
 }
 
@@ -450,24 +466,84 @@ func outcome(rs []ItemResult) TxStatus {
 	}
 }
 
+// maxFresh bounds the deliveries waiting in memory for a partner slot;
+// more are left to the store scan.
+const maxFresh = 1024
+
+// handoff gives sendDue the deliveries a commit of this engine has just
+// made durable, and wakes it. On a shared store they go through the scan,
+// which claims them before they are sent.
+func (e *Engine) handoff(ds []Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	e.mu.Lock()
+	for _, d := range ds {
+		if e.cfg.Shared || len(e.fresh) >= maxFresh || e.queued[d.ID] {
+			e.rescan = true
+			continue
+		}
+		e.fresh = append(e.fresh, d)
+		e.queued[d.ID] = true
+	}
+	e.mu.Unlock()
+	wake(e.wakeSend)
+}
+
 // sendDue hands due deliveries to senders, at most PerPartner at once for
-// each partner, so one slow or dead partner never delays another.
-func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
-	// Scans run one at a time, so no scan begun before these records is
-	// still running: the snapshot this one reads has them.
+// each partner, so one slow or dead partner never delays another: first
+// the ones this engine has just written (fresh), then, when something due
+// may be in the store only, those a scan of the due index finds.
+func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
+	now := e.svc.clock.Now().UTC()
+	// Scans run one at a time, and only here, so no scan begun before
+	// these records is still running: the snapshot the next one reads has
+	// them.
 	e.mu.Lock()
 	for _, id := range e.recorded {
 		delete(e.sending, id)
 	}
 	e.recorded = e.recorded[:0]
+	var start []Delivery
+	if ctx.Err() == nil {
+		keep := e.fresh[:0]
+		for _, d := range e.fresh {
+			switch {
+			case e.sending[d.ID]: // cannot happen: a scan passes over queued ids
+				delete(e.queued, d.ID)
+			case e.perPart[d.Partner] >= e.cfg.PerPartner:
+				keep = append(keep, d)
+			default:
+				e.sending[d.ID] = true
+				e.perPart[d.Partner]++
+				delete(e.queued, d.ID)
+				start = append(start, d)
+			}
+		}
+		clear(e.fresh[len(keep):])
+		e.fresh = keep
+	}
+	scan := e.cfg.Shared || e.rescan || polled
+	if scan {
+		e.rescan = false
+	}
 	e.mu.Unlock()
-	now := e.svc.clock.Now().UTC()
+	for _, d := range start {
+		e.send(ctx, wg, d)
+	}
+	if !scan {
+		return
+	}
 	due, err := e.dueDeliveries(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "listing due deliveries", "error", err)
 		}
+		e.requestScan()
 		return
+	}
+	if len(due) >= dueBatch {
+		e.requestScan() // a page of the due work: the rest follows
 	}
 	// What is not started here was claimed all the same (on a shared
 	// store): give it back rather than leave it to the lease.
@@ -489,28 +565,42 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup) {
 			unsent = append(unsent, d)
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			released := false
-			release := func() {
-				if released {
-					return
-				}
-				released = true
-				e.mu.Lock()
-				e.perPart[d.Partner]--
-				e.mu.Unlock()
-				wake(e.wakeSend)
+		e.send(ctx, wg, d)
+	}
+}
+
+// requestScan makes the next sendDue scan the store, and wakes it.
+func (e *Engine) requestScan() {
+	e.mu.Lock()
+	e.rescan = true
+	e.mu.Unlock()
+	wake(e.wakeSend)
+}
+
+// send attempts d in its own goroutine; the caller has marked it sending
+// and taken its partner slot.
+func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		released := false
+		release := func() {
+			if released {
+				return
 			}
-			e.deliver(ctx, d, release)
-			release()
+			released = true
 			e.mu.Lock()
-			e.recorded = append(e.recorded, d.ID) // the next scan may look at it again
+			e.perPart[d.Partner]--
 			e.mu.Unlock()
 			wake(e.wakeSend)
-		}()
-	}
+		}
+		e.deliver(ctx, d, release)
+		release()
+		e.mu.Lock()
+		e.recorded = append(e.recorded, d.ID) // the next scan may look at it again
+		e.mu.Unlock()
+		wake(e.wakeSend)
+	}()
 }
 
 // deliver makes one attempt and records it. A crash between the POST and
@@ -620,7 +710,7 @@ func truncateString(s string, n int) string {
 func (e *Engine) Replay(ctx context.Context, id string) (Delivery, error) {
 	d, err := ReplayDelivery(ctx, e.svc.store, e.svc.clock.Now().UTC(), id)
 	if err == nil {
-		wake(e.wakeSend)
+		e.requestScan()
 	}
 	return d, err
 }

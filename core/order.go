@@ -216,10 +216,10 @@ func orderOf(tx Tx, partner PartnerID, channel Channel, id string) (Transaction,
 func (e *Engine) ChangeOrder(ctx context.Context, partner PartnerID, channel Channel, id string, ch OrderChange) (Transaction, error) {
 	now := e.svc.clock.Now().UTC()
 	var t Transaction
-	notified := false
+	var made []Delivery
 	err := e.svc.store.Update(ctx, func(tx Tx) error {
 		var err error
-		notified = false
+		made = nil // a store may run fn again
 		if t, err = orderOf(tx, partner, channel, id); err != nil {
 			return err
 		}
@@ -256,27 +256,25 @@ func (e *Engine) ChangeOrder(ctx context.Context, partner PartnerID, channel Cha
 		if err != nil {
 			return err
 		}
-		notified = len(notes) > 0
-		return putNotifications(tx, t, "h"+strconv.Itoa(len(t.History)), notes, now)
+		made, err = putNotifications(tx, t, "h"+strconv.Itoa(len(t.History)), notes, now)
+		return err
 	})
 	if err != nil {
 		return Transaction{}, AsError(err)
 	}
-	if notified {
-		wake(e.wakeSend)
-	}
+	e.handoff(made)
 	return t, nil
 }
 
 // notify puts the submission's own notifications in the outbox, in the
-// commit that stores t.
-func (s Submission) notify(tx Tx, t Transaction, now time.Time) error {
+// commit that stores t, and answers them.
+func (s Submission) notify(tx Tx, t Transaction, now time.Time) ([]Delivery, error) {
 	if s.Notify == nil {
-		return nil
+		return nil, nil
 	}
 	notes, err := s.Notify(tx, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	return putNotifications(tx, t, "submit", notes, now)
 }
@@ -292,8 +290,9 @@ func render(r Renderer, tx Tx, t Transaction, item int, now time.Time) ([]Notifi
 
 // putNotifications puts a transaction's notifications in the outbox, due
 // now, under ids made of the transaction, tag and their rank: the same on
-// a retried commit.
-func putNotifications(tx Tx, t Transaction, tag string, notes []Notification, now time.Time) error {
+// a retried commit. It answers the deliveries it put.
+func putNotifications(tx Tx, t Transaction, tag string, notes []Notification, now time.Time) ([]Delivery, error) {
+	out := make([]Delivery, 0, len(notes))
 	for k, nt := range notes {
 		d := Delivery{
 			ID: "msg_" + t.ID + "_" + tag + "_" + strconv.Itoa(k), Partner: t.Partner, TxID: t.ID,
@@ -301,10 +300,11 @@ func putNotifications(tx Tx, t Transaction, tag string, notes []Notification, no
 			Status: DeliveryPending, NextAt: now, CreatedAt: now,
 		}
 		if err := tx.PutDelivery(d); err != nil {
-			return err
+			return nil, err
 		}
+		out = append(out, d)
 	}
-	return nil
+	return out, nil
 }
 
 // Reasons of hub registrations. Append only.
