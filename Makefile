@@ -82,6 +82,7 @@ fuzz:
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSStatus$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/flolive -run '^$$' -fuzz '^FuzzFloLIVE$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/tmf -run '^$$' -fuzz '^FuzzTMF$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./store -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,7 +11,13 @@ import (
 // SchemaVersion is the layout of buckets, keys and values this build reads
 // and writes. Bump it, and teach Open to migrate, whenever an existing
 // bucket changes meaning.
-const SchemaVersion = 2
+//
+// Schema 3 writes transactions and deliveries in the binary format of
+// codec.go. It reads the JSON ones of schema 2 as they are, so the
+// migration from 2 rewrites nothing; the bump is there so that an older
+// build, which would fail on every binary record it met, refuses the
+// database at Open instead.
+const SchemaVersion = 3
 
 // ErrNewerSchema is returned by Open for a database written by a newer
 // simgate: this build would misread it, and could corrupt it by writing.
@@ -20,7 +25,11 @@ var ErrNewerSchema = errors.New("store: database schema is newer than this build
 
 // The bucket registry. Every bucket the store uses is named here and listed
 // in buckets, so Open creates it; a new bucket is one more line in each.
-// Values are JSON. Numeric ids in keys are 8-byte big-endian, so they sort
+// Values are JSON, except in transactions and deliveries: there a value is
+// either the binary format of codec.go (its first byte, 0x01, can never
+// begin JSON) or JSON, as written before schema 3. Both are read, with no
+// migration; a record is written in binary whenever it is next written.
+// Numeric ids in keys are 8-byte big-endian, so they sort
 // numerically. Unique indexes map an identifier to the primary key; 1:N
 // indexes hold parent 0x00 child keys with empty values, so a prefix seek
 // lists a parent's children in order. Times in keys are 8-byte big-endian
@@ -150,6 +159,8 @@ var migrations = map[uint64]func(btx *bbolt.Tx) error{
 		}
 		return reindex(btx, bktSessions, bktSessionsByExpiry, expiryKey)
 	},
+	// 3 reads the JSON transactions and deliveries of 2 as they are.
+	2: func(*bbolt.Tx) error { return nil },
 }
 
 // reindex fills a new 1:N index from the records of its primary bucket.
@@ -157,7 +168,7 @@ func reindex[T any](btx *bbolt.Tx, primary, index []byte, key func(T) string) er
 	idx := btx.Bucket(index)
 	return btx.Bucket(primary).ForEach(func(k, raw []byte) error {
 		var r T
-		if err := json.Unmarshal(raw, &r); err != nil {
+		if err := decodeRecord(raw, &r); err != nil {
 			return fmt.Errorf("store: migrate %s %q: %w", primary, k, err)
 		}
 		return idx.Put([]byte(key(r)), []byte{})

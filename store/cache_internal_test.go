@@ -117,19 +117,19 @@ func TestCachedLoadsAreIndependentCopies(t *testing.T) {
 	c := newRecordCache(4)
 	tr := core.Transaction{ID: "t", History: []core.TxEvent{{Status: core.TxReceived}}, Ack: []byte("ack")}
 	raw := []byte(`{"id":"t","ack":"YWNr","history":[{"at":"0001-01-01T00:00:00Z","status":"Received"}]}`)
-	c.put(bktDeliveries, "t", raw, &tr)
+	c.put(bktPlans, "t", raw, &tr)
 	var a core.Transaction
-	require.True(t, c.get(bktDeliveries, "t", raw, &a))
+	require.True(t, c.get(bktPlans, "t", raw, &a))
 	a.History[0].Status = core.TxFailed
 	a.Ack[0] = 'X'
 	var b core.Transaction
-	require.True(t, c.get(bktDeliveries, "t", raw, &b))
+	require.True(t, c.get(bktPlans, "t", raw, &b))
 	assert.Equal(t, core.TxReceived, b.History[0].Status)
 	assert.Equal(t, "ack", string(b.Ack))
-	assert.False(t, c.get(bktDeliveries, "t", append([]byte(nil), raw[:len(raw)-1]...), &b), "other bytes never hit")
+	assert.False(t, c.get(bktPlans, "t", append([]byte(nil), raw[:len(raw)-1]...), &b), "other bytes never hit")
 	assert.False(t, c.get(bktTransactions, "t", raw, &b), "a bucket that is not cached")
 	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
-		c.put(bktDeliveries, k, raw, &tr)
+		c.put(bktPlans, k, raw, &tr)
 	}
 	assert.LessOrEqual(t, len(c.entries), 4, "bounded")
 }

@@ -132,7 +132,7 @@ func TestOpenMigratesSchema1(t *testing.T) {
 
 	// Read-only opening refuses it rather than misreading it.
 	_, err = store.Open(path, store.Options{ReadOnly: true})
-	assert.ErrorContains(t, err, "database schema 1 is older than 2")
+	assert.ErrorContains(t, err, "database schema 1 is older than 3")
 
 	db, err = store.Open(path, store.Options{})
 	require.NoError(t, err)
@@ -146,7 +146,7 @@ func TestOpenMigratesSchema1(t *testing.T) {
 	rep, err := db.Verify(context.Background())
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), rep.Details)
-	assert.Equal(t, uint64(2), rep.SchemaVersion)
+	assert.Equal(t, uint64(store.SchemaVersion), rep.SchemaVersion)
 }
 
 func TestSessionsByExpiry(t *testing.T) {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -255,7 +254,7 @@ func (t *tx) load(b []byte, key string, v any) (bool, error) {
 		t.remember(b, key, v)
 		return true, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := decodeRecord(raw, v); err != nil {
 		return false, fmt.Errorf("store: decode %s %q: %w", b, key, err)
 	}
 	t.cache.put(b, key, raw, v)
@@ -264,7 +263,7 @@ func (t *tx) load(b []byte, key string, v any) (bool, error) {
 }
 
 func (t *tx) store(b []byte, key string, v any) error {
-	raw, err := json.Marshal(v)
+	raw, err := encodeRecord(v)
 	if err != nil {
 		return fmt.Errorf("store: encode %s %q: %w", b, key, err)
 	}

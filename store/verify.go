@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -171,7 +170,7 @@ func records[T any](v *verifier, primary []byte, pk func(T) string, uniq []uniqu
 			return err
 		}
 		var r T
-		if err := json.Unmarshal(raw, &r); err != nil {
+		if err := decodeRecord(raw, &r); err != nil {
 			v.problem("%s %q: undecodable record: %v", primary, k, err)
 			continue
 		}

@@ -151,6 +151,13 @@ func TestVerifyReportsCorruption(t *testing.T) {
 			[]string{"deliveries_due: entry \"", "d-dead\" matches no deliveries record"}},
 		{"undecodable record", put("sims", "garbage", "{"),
 			[]string{`sims "garbage": undecodable record`}},
+		{"truncated binary transaction", first("transactions", func(b *bbolt.Bucket, k, v []byte) error {
+			require.Equal(t, byte(0x01), v[0], "written in the binary format")
+			return b.Put(k, v[:len(v)/2])
+		}), []string{`transactions "tx-`, `undecodable record: truncated binary record`}},
+		{"binary delivery with trailing bytes", first("deliveries", func(b *bbolt.Bucket, k, v []byte) error {
+			return b.Put(k, append(v, 0))
+		}), []string{`deliveries "`, `undecodable record: 1 trailing bytes after the binary record`}},
 		{"record under another key", first("sqs", func(b *bbolt.Bucket, _, v []byte) error { return b.Put([]byte("elsewhere"), v) }),
 			[]string{`sqs "elsewhere" holds the record of`}},
 		{"newer schema", put("meta", "schema_version", string(binary.BigEndian.AppendUint64(nil, store.SchemaVersion+1))),
