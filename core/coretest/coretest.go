@@ -32,6 +32,14 @@ func (s *IDs) UUID() (string, error) {
 	return tok[0:8] + "-" + tok[8:12] + "-4" + tok[13:16] + "-8" + tok[17:20] + "-" + tok[20:32], nil
 }
 
+// TimeUUID answers the next UUID, shaped as version 7 for now's
+// millisecond, then counter-derived: ids sort by time, then at random.
+func (s *IDs) TimeUUID(now time.Time) (string, error) {
+	tok, _ := s.Token()
+	ms := fmt.Sprintf("%012x", max(now.UnixMilli(), 0)&(1<<48-1))
+	return ms[0:8] + "-" + ms[8:12] + "-7" + tok[13:16] + "-8" + tok[17:20] + "-" + tok[20:32], nil
+}
+
 // MutableClock is a clock a test moves forward.
 type MutableClock struct {
 	mu sync.Mutex
