@@ -49,6 +49,9 @@ func (l *lexer) Token() (json.Token, error) {
 		l.pos = end + 1
 		raw := l.data[start:l.pos]
 		if plain {
+			if tok, ok := internedToken(raw[1 : len(raw)-1]); ok {
+				return tok, nil
+			}
 			return string(raw[1 : len(raw)-1]), nil
 		}
 		var s string
