@@ -229,16 +229,20 @@ func validate(req *ActivateRequest) []string {
 		add("ActivateSubscriberResellerRequest.SubscriberReseller must hold 1 to %d subscribers", maxSubscribers)
 	}
 	needPool := false
-	seenSIM := map[string]bool{}
+	var seenSIM map[string]bool // made for a second subscriber only
 	for i, s := range body.SubscriberReseller {
-		at := fmt.Sprintf("ActivateSubscriberResellerRequest.SubscriberReseller[%d]", i)
+		// The path of the subscriber, formatted only for a problem.
+		at := subscriberPath(i)
 		if s.Device == nil || s.Device.SIM == "" {
 			add("%s.Device.SIM is required", at)
 		} else if !iccidRE.MatchString(s.Device.SIM) {
 			add("%s.Device.SIM must be an ICCID of 19 or 20 digits", at)
 		} else if seenSIM[s.Device.SIM] {
 			add("%s.Device.SIM repeats an earlier subscriber's SIM", at)
-		} else {
+		} else if len(body.SubscriberReseller) > 1 {
+			if seenSIM == nil {
+				seenSIM = make(map[string]bool, len(body.SubscriberReseller))
+			}
 			seenSIM[s.Device.SIM] = true
 		}
 		if s.Device != nil && s.Device.IMEI != "" && !imeiRE.MatchString(s.Device.IMEI) {
@@ -254,6 +258,14 @@ func validate(req *ActivateRequest) []string {
 		add("ActivateSubscriberResellerRequest.MarketServiceInfo.billingMarket.localMarket is required to pick a subscriber number from the pool")
 	}
 	return p
+}
+
+// subscriberPath formats, as a %s operand, the field path of the i-th
+// subscriber.
+type subscriberPath int
+
+func (i subscriberPath) String() string {
+	return "ActivateSubscriberResellerRequest.SubscriberReseller[" + strconv.Itoa(int(i)) + "]"
 }
 
 func localMarket(body *ActivateSubscriberResellerRequest) string {
