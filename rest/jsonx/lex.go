@@ -77,6 +77,27 @@ func (l *lexer) Token() (json.Token, error) {
 	return json.Number(l.data[start:end]), nil
 }
 
+// skipString moves past the next token if it is a string and answers the
+// offset where it starts (its opening quote); otherwise it answers false
+// and moves nothing.
+func (l *lexer) skipString() (int, bool) {
+	i := l.pos
+	for i < len(l.data) {
+		switch l.data[i] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(l.data) || l.data[i] != '"' {
+		return 0, false
+	}
+	end, _ := l.stringEnd(i + 1)
+	l.pos = end + 1
+	return i, true
+}
+
 // stringEnd answers the index of the quote closing the string whose
 // content starts at i, and whether the content is plain: no escape and
 // valid UTF-8, so that it is its own value.
