@@ -132,7 +132,7 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(node) > 12 {
 			return h.failItems(c, http.StatusBadRequest, ErrorItem{Code: "INVALID_HEADER", Field: HeaderCustomerID, Message: "wholesaleCustomerId must be 1 to 12 characters"})
 		}
-		acc, err := h.svc.ResolveAccount(ctx, p.ID, core.AccountID(node))
+		acc, err := h.svc.ResolveAccount(ctx, p, core.AccountID(node))
 		if err != nil {
 			return h.fail(c, err)
 		}
