@@ -126,8 +126,11 @@ func (h *Handler) activate(c echo.Context) error {
 	if err != nil {
 		return h.refuse(c, hdr, err)
 	}
-	h.log.InfoContext(ctx, "activation accepted", "partner", partner, "message_id", hdr.MessageID,
-		"tx", t.ID, "subscribers", t.Job.Items(), "replayed", replayed, "conversation_id", cx.ConversationID)
+	// Typed attributes: the same text as key-value pairs, without boxing
+	// each value or formatting the partner id with fmt.
+	h.log.LogAttrs(ctx, slog.LevelInfo, "activation accepted", slog.String("partner", string(partner)),
+		slog.String("message_id", hdr.MessageID), slog.String("tx", t.ID), slog.Int("subscribers", t.Job.Items()),
+		slog.Bool("replayed", replayed), slog.String("conversation_id", cx.ConversationID))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
