@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"hash"
 	"sync"
 	"time"
 )
@@ -20,6 +21,7 @@ type credCache struct {
 	ttl      time.Duration
 	max      int
 	entries  map[[32]byte]credEntry
+	macs     sync.Pool // *credMAC keyed with key
 }
 
 type credEntry struct {
@@ -31,16 +33,30 @@ type credEntry struct {
 func newCredCache(ttl time.Duration, max int) *credCache {
 	c := &credCache{ttl: ttl, max: max, entries: map[[32]byte]credEntry{}, inflight: map[[32]byte]*sync.Mutex{}}
 	_, _ = rand.Read(c.key[:]) // a process-local key: the MACs mean nothing elsewhere
+	c.macs.New = func() any { return &credMAC{h: hmac.New(sha256.New, c.key[:])} }
 	return c
 }
 
+// credMAC is a keyed HMAC and a buffer for its input, reused through
+// credCache.macs: every check of a credential computes its MAC, and a new
+// HMAC costs several allocations and the key schedule.
+type credMAC struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
 func (c *credCache) mac(username, password string) [32]byte {
-	m := hmac.New(sha256.New, c.key[:])
-	m.Write([]byte(username))
-	m.Write([]byte{0})
-	m.Write([]byte(password))
-	var out [32]byte
-	copy(out[:], m.Sum(nil))
+	m := c.macs.Get().(*credMAC)
+	m.h.Reset()
+	m.buf = append(append(append(m.buf[:0], username...), 0), password...)
+	m.h.Write(m.buf)
+	out := [32]byte(m.h.Sum(m.sum[:0]))
+	clear(m.buf) // the password does not stay in the pool
+	if cap(m.buf) > 1024 {
+		m.buf = nil
+	}
+	c.macs.Put(m)
 	return out
 }
 

@@ -63,29 +63,23 @@ func VisibleAccount(tx Tx, root, acc AccountID) (AccountID, error) {
 }
 
 // ResolveAccount checks that the node a caller names is its root or below
-// it; "" means the root. Any other node reads as absent.
-func (s *Service) ResolveAccount(ctx context.Context, caller PartnerID, node AccountID) (AccountID, error) {
-	var out AccountID
-	err := s.store.View(ctx, func(tx Tx) error {
-		p, ok, err := tx.Partner(caller)
-		if err != nil || !ok {
-			return err
-		}
-		if node == "" {
-			out = p.RootAccount
+// it; "" means the root. Any other node reads as absent. caller is the
+// partner as the caller's authentication read it: the root is not read
+// again, and the store is read only to place a node under it.
+func (s *Service) ResolveAccount(ctx context.Context, caller Partner, node AccountID) (AccountID, error) {
+	out := caller.RootAccount
+	if node != "" && out != "" {
+		out = ""
+		err := s.store.View(ctx, func(tx Tx) error {
+			if _, in, err := AccountDepth(tx, caller.RootAccount, node); err != nil || !in {
+				return err
+			}
+			out = node
 			return nil
+		})
+		if err != nil {
+			return "", Internal(err)
 		}
-		if p.RootAccount == "" {
-			return nil
-		}
-		if _, in, err := AccountDepth(tx, p.RootAccount, node); err != nil || !in {
-			return err
-		}
-		out = node
-		return nil
-	})
-	if err != nil {
-		return "", Internal(err)
 	}
 	if out == "" {
 		return "", Errorf(KindNotFound, ReasonAccountNotFound, "account", "account %s not found", node)

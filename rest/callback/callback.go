@@ -6,7 +6,6 @@ package callback
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,16 +121,20 @@ func (s *Sender) Send(ctx context.Context, d core.Delivery, secret string) (r co
 	if err != nil {
 		return core.SendResult{Permanent: true, Err: err}
 	}
-	ts := time.Now().Unix()
 	ct := d.ContentType
 	if ct == "" {
 		ct = "application/json"
 	}
-	req.Header.Set("Content-Type", ct)
-	req.Header.Set("User-Agent", s.ua)
-	req.Header.Set(HeaderID, d.ID)
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, "v1,"+base64.StdEncoding.EncodeToString(mac(key, d.ID, ts, d.Body)))
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	// The header keys in their canonical form (what Header.Set would
+	// store) and the values in one backing array: Set would canonicalise
+	// the webhook-* names and allocate a slice per header on every send.
+	vals := [...]string{ct, s.ua, d.ID, ts, signature(key, d.ID, ts, d.Body)}
+	req.Header[canonContentType] = vals[0:1:1]
+	req.Header[canonUserAgent] = vals[1:2:2]
+	req.Header[canonID] = vals[2:3:3]
+	req.Header[canonTimestamp] = vals[3:4:4]
+	req.Header[canonSignature] = vals[4:5:5]
 
 	resp, err := s.client.Do(req)
 	if err != nil {

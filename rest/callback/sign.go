@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,14 +52,43 @@ func signingKey(secret string) ([]byte, error) {
 	return nil, ErrSecret
 }
 
-func mac(key []byte, id string, ts int64, body []byte) []byte {
+// The canonical forms of the headers Send sets (http.CanonicalHeaderKey).
+const (
+	canonContentType = "Content-Type"
+	canonUserAgent   = "User-Agent"
+	canonID          = "Webhook-Id"
+	canonTimestamp   = "Webhook-Timestamp"
+	canonSignature   = "Webhook-Signature"
+)
+
+// macTo appends to dst the HMAC-SHA256 of id.ts.body, ts in unix seconds.
+func macTo(dst, key []byte, id, ts string, body []byte) []byte {
 	h := hmac.New(sha256.New, key)
-	h.Write([]byte(id))
-	h.Write([]byte{'.'})
-	h.Write(strconv.AppendInt(nil, ts, 10))
-	h.Write([]byte{'.'})
+	var sep = [1]byte{'.'}
+	_, _ = io.WriteString(h, id)
+	h.Write(sep[:])
+	_, _ = io.WriteString(h, ts)
+	h.Write(sep[:])
 	h.Write(body)
-	return h.Sum(nil)
+	return h.Sum(dst)
+}
+
+func mac(key []byte, id string, ts int64, body []byte) []byte {
+	return macTo(nil, key, id, strconv.FormatInt(ts, 10), body)
+}
+
+// signature answers "v1,<base64 HMAC-SHA256 of id.ts.body>" in one
+// allocation.
+func signature(key []byte, id, ts string, body []byte) string {
+	var sum [sha256.Size]byte
+	m := macTo(sum[:0], key, id, ts, body)
+	var b strings.Builder
+	b.Grow(len("v1,") + base64.StdEncoding.EncodedLen(len(m)))
+	b.WriteString("v1,")
+	var enc [44]byte // base64 of 32 bytes
+	base64.StdEncoding.Encode(enc[:], m)
+	b.Write(enc[:base64.StdEncoding.EncodedLen(len(m))])
+	return b.String()
 }
 
 // Sign answers the webhook-signature value "v1,<base64 HMAC-SHA256>" over
@@ -69,7 +99,7 @@ func Sign(secret, id string, ts int64, body []byte) string {
 	if err != nil {
 		key = []byte(secret)
 	}
-	return "v1," + base64.StdEncoding.EncodeToString(mac(key, id, ts, body))
+	return signature(key, id, strconv.FormatInt(ts, 10), body)
 }
 
 // Verify checks a request signed by Send (or any Standard Webhooks sender)

@@ -152,8 +152,11 @@ func (h *Handler) move(c echo.Context) error {
 	if err != nil {
 		return h.nak(c, OpMove, p.ID, err)
 	}
-	h.log.InfoContext(ctx, "flolive request accepted", "op", OpMove, "partner", p.ID, "code", "",
-		"tx", t.ID, "type", wireType(ref.Kind), "target", target)
+	// Typed attributes: the same text as key-value pairs, without boxing
+	// each value or formatting the ids with fmt.
+	h.log.LogAttrs(ctx, slog.LevelInfo, "flolive request accepted", slog.String("op", OpMove),
+		slog.String("partner", string(p.ID)), slog.String("code", ""), slog.String("tx", t.ID),
+		slog.String("type", wireType(ref.Kind)), slog.String("target", string(target)))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
@@ -204,8 +207,9 @@ func (h *Handler) bulkMove(c echo.Context) error {
 	if err != nil {
 		return h.nak(c, OpBulkMove, p.ID, err)
 	}
-	h.log.InfoContext(ctx, "flolive request accepted", "op", OpBulkMove, "partner", p.ID, "code", "",
-		"tx", t.ID, "items", len(req.Items), "accepted", len(moves), "refused", len(refused))
+	h.log.LogAttrs(ctx, slog.LevelInfo, "flolive request accepted", slog.String("op", OpBulkMove),
+		slog.String("partner", string(p.ID)), slog.String("code", ""), slog.String("tx", t.ID),
+		slog.Int("items", len(req.Items)), slog.Int("accepted", len(moves)), slog.Int("refused", len(refused)))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 

@@ -2,10 +2,12 @@ package jsonx
 
 import (
 	"cmp"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -35,8 +37,49 @@ func structFields(t reflect.Type) *structInfo {
 	for i, f := range fields {
 		si.byName[f.name] = i
 	}
-	got, _ := structCache.LoadOrStore(t, si)
+	got, loaded := structCache.LoadOrStore(t, si)
+	if !loaded {
+		internKeys(fields)
+	}
 	return got.(*structInfo)
+}
+
+// keyTokens holds, boxed as tokens, the field names of every struct type
+// seen so far: the lexer answers a plain string equal to one of them with
+// the shared token instead of allocating the string and its interface
+// value. Copy on write: the set only grows, when a new type is first seen.
+var (
+	keyTokens   atomic.Pointer[map[string]json.Token]
+	keyTokensMu sync.Mutex
+)
+
+func internKeys(fields []field) {
+	keyTokensMu.Lock()
+	defer keyTokensMu.Unlock()
+	var old map[string]json.Token
+	if p := keyTokens.Load(); p != nil {
+		old = *p
+	}
+	m := make(map[string]json.Token, len(old)+len(fields))
+	for k, v := range old {
+		m[k] = v
+	}
+	for _, f := range fields {
+		if _, ok := m[f.name]; !ok {
+			m[f.name] = json.Token(f.name)
+		}
+	}
+	keyTokens.Store(&m)
+}
+
+// internedToken answers the shared token of a field name equal to b, if any.
+func internedToken(b []byte) (json.Token, bool) {
+	p := keyTokens.Load()
+	if p == nil {
+		return nil, false
+	}
+	tok, ok := (*p)[string(b)]
+	return tok, ok
 }
 
 // caseVariant answers the field whose name equals key but for case, if any.

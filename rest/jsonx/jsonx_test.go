@@ -270,6 +270,11 @@ func TestDecodeMessages(t *testing.T) {
 	assert.Equal(t, `the number at "small" is out of range for int8`, msg(`{"small": 1000}`))
 	assert.Equal(t, "request body has data after the top-level JSON value (at byte offset 2)", msg(`{}{}`))
 	assert.Equal(t, "the request body must be an object, not an array", msg(`[]`))
+	// Strings into plain string fields are checked without being built:
+	// the same refusals, in the same words.
+	assert.Equal(t, `The string at "SubscriberReseller[0].Device.SIM" is not valid UTF-8`, msg("{\"SubscriberReseller\": [{\"Device\": {\"SIM\": \"8\xff9\"}}]}"))
+	assert.Equal(t, `The string at "NoTag" has an unpaired UTF-16 surrogate escape`, msg(`{"NoTag": "\ud800x"}`))
+	assert.Equal(t, `"NoTag" must be a string, not a number`, msg(`{"NoTag": 1}`))
 }
 
 func TestDecodeNeverEchoesMuchInput(t *testing.T) {

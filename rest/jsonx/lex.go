@@ -49,6 +49,9 @@ func (l *lexer) Token() (json.Token, error) {
 		l.pos = end + 1
 		raw := l.data[start:l.pos]
 		if plain {
+			if tok, ok := internedToken(raw[1 : len(raw)-1]); ok {
+				return tok, nil
+			}
 			return string(raw[1 : len(raw)-1]), nil
 		}
 		var s string
@@ -72,6 +75,27 @@ func (l *lexer) Token() (json.Token, error) {
 	}
 	l.pos = end
 	return json.Number(l.data[start:end]), nil
+}
+
+// skipString moves past the next token if it is a string and answers the
+// offset where it starts (its opening quote); otherwise it answers false
+// and moves nothing.
+func (l *lexer) skipString() (int, bool) {
+	i := l.pos
+	for i < len(l.data) {
+		switch l.data[i] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(l.data) || l.data[i] != '"' {
+		return 0, false
+	}
+	end, _ := l.stringEnd(i + 1)
+	l.pos = end + 1
+	return i, true
 }
 
 // stringEnd answers the index of the quote closing the string whose

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -81,26 +82,55 @@ func (w *walker) next(key bool) (json.Token, error) {
 	}
 	w.tokStart = start
 	if _, ok := tok.(string); ok {
-		raw := w.data[start:w.dec.InputOffset()]
-		problem := ""
-		switch {
-		case !utf8.Valid(raw):
-			problem = "is not valid UTF-8"
-		case bytes.Contains(raw, []byte(`\u`)) && unpairedSurrogate(raw):
-			problem = "has an unpaired UTF-16 surrogate escape"
-		}
-		if problem != "" {
-			what := "the string at " + w.where()
-			switch {
-			case key && len(w.segs) == 0:
-				what = "a key of the top-level object"
-			case key:
-				what = "a key in the object at " + w.where()
-			}
-			return nil, w.fail(ReasonMalformed, "%s %s", capitalize(what), problem)
+		if err := w.checkString(w.data[start:w.dec.InputOffset()], key); err != nil {
+			return nil, err
 		}
 	}
 	return tok, nil
+}
+
+// checkString refuses a string token, raw with its quotes, that is not
+// valid UTF-8 or holds an unpaired surrogate escape.
+func (w *walker) checkString(raw []byte, key bool) error {
+	problem := ""
+	switch {
+	case !utf8.Valid(raw):
+		problem = "is not valid UTF-8"
+	case bytes.Contains(raw, []byte(`\u`)) && unpairedSurrogate(raw):
+		problem = "has an unpaired UTF-16 surrogate escape"
+	}
+	if problem == "" {
+		return nil
+	}
+	what := "the string at " + w.where()
+	switch {
+	case key && len(w.segs) == 0:
+		what = "a key of the top-level object"
+	case key:
+		what = "a key in the object at " + w.where()
+	}
+	return w.fail(ReasonMalformed, "%s %s", capitalize(what), problem)
+}
+
+// plainStrings caches plainString.
+var plainStrings sync.Map // reflect.Type -> bool
+
+// plainString reports whether t (through pointers) is a string kind that
+// takes any JSON string as it is: not json.Number, without UnmarshalJSON
+// or UnmarshalText. For such a type valueTok checks nothing of a string
+// but its type, so the walk need not build the string.
+func plainString(t reflect.Type) bool {
+	if v, ok := plainStrings.Load(t); ok {
+		return v.(bool)
+	}
+	e := t
+	for e.Kind() == reflect.Pointer {
+		e = e.Elem()
+	}
+	plain := e.Kind() == reflect.String && e != numberType &&
+		!reflect.PointerTo(e).Implements(unmarshalerType) && !reflect.PointerTo(e).Implements(textUnmarshalerType)
+	plainStrings.Store(t, plain)
+	return plain
 }
 
 func (w *walker) syntaxError(err error) *Error {
@@ -321,6 +351,15 @@ func (w *walker) leave() { w.depth-- }
 // ---- values ----
 
 func (w *walker) value(t reflect.Type, quoted bool) error {
+	if lx, ok := w.dec.(*lexer); ok && !quoted && plainString(t) {
+		// A string into a plain string field: checked in place, as next
+		// would check it, without building the string valueTok would
+		// only look at the type of.
+		if start, ok := lx.skipString(); ok {
+			w.tokStart = int64(start)
+			return w.checkString(w.data[start:lx.pos], false)
+		}
+	}
 	tok, err := w.next(false)
 	if err != nil {
 		return err

@@ -57,7 +57,8 @@ type Metrics struct {
 	executed      *prometheus.CounterVec
 
 	routesOnce sync.Once
-	routes     map[string]bool // "METHOD path" of every route
+	routes     map[routeKey]string // "METHOD path" of every route
+	children   sync.Map            // seriesKey -> series
 }
 
 var _ core.EngineObserver = (*Metrics)(nil)
@@ -131,12 +132,43 @@ func (m *Metrics) Middleware(e *echo.Echo) echo.MiddlewareFunc {
 				c.Error(err)
 			}
 			api, op := m.classify(e, c)
-			m.requests.WithLabelValues(api, op, strconv.Itoa(c.Response().Status)).Inc()
-			m.latency.WithLabelValues(api, op).Observe(time.Since(start).Seconds())
+			s := m.series(api, op, c.Response().Status)
+			s.requests.Inc()
+			s.latency.Observe(time.Since(start).Seconds())
 			return nil
 		}
 	}
 }
+
+// seriesKey names the request metrics' children of one label set.
+type seriesKey struct {
+	api, op string
+	status  int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// series answers the children of a label set, looked up in the vectors
+// once and then kept: WithLabelValues hashes the labels and formats the
+// status on every call. The label sets are few (see classify).
+func (m *Metrics) series(api, op string, status int) series {
+	k := seriesKey{api, op, status}
+	if s, ok := m.children.Load(k); ok {
+		return s.(series)
+	}
+	s := series{
+		requests: m.requests.WithLabelValues(api, op, strconv.Itoa(status)),
+		latency:  m.latency.WithLabelValues(api, op),
+	}
+	m.children.Store(k, s)
+	return s
+}
+
+// routeKey is a route of e, by method and path pattern.
+type routeKey struct{ method, path string }
 
 // classify answers the API and the operation of a served request: the
 // SOAP operation the front end named, else the route ("POST /path/:param").
@@ -144,9 +176,9 @@ func (m *Metrics) Middleware(e *echo.Echo) echo.MiddlewareFunc {
 // the raw path, so that their values stay few.
 func (m *Metrics) classify(e *echo.Echo, c echo.Context) (api, op string) {
 	m.routesOnce.Do(func() {
-		m.routes = map[string]bool{}
+		m.routes = map[routeKey]string{}
 		for _, r := range e.Routes() {
-			m.routes[r.Method+" "+r.Path] = true
+			m.routes[routeKey{r.Method, r.Path}] = r.Method + " " + r.Path
 		}
 	})
 	api = APIOther
@@ -157,8 +189,8 @@ func (m *Metrics) classify(e *echo.Echo, c echo.Context) (api, op string) {
 			break
 		}
 	}
-	route := c.Request().Method + " " + c.Path()
-	if !m.routes[route] {
+	route, ok := m.routes[routeKey{c.Request().Method, c.Path()}]
+	if !ok {
 		return api, Unmatched
 	}
 	if api == APIOther {

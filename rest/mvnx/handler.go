@@ -126,8 +126,11 @@ func (h *Handler) activate(c echo.Context) error {
 	if err != nil {
 		return h.refuse(c, hdr, err)
 	}
-	h.log.InfoContext(ctx, "activation accepted", "partner", partner, "message_id", hdr.MessageID,
-		"tx", t.ID, "subscribers", t.Job.Items(), "replayed", replayed, "conversation_id", cx.ConversationID)
+	// Typed attributes: the same text as key-value pairs, without boxing
+	// each value or formatting the partner id with fmt.
+	h.log.LogAttrs(ctx, slog.LevelInfo, "activation accepted", slog.String("partner", string(partner)),
+		slog.String("message_id", hdr.MessageID), slog.String("tx", t.ID), slog.Int("subscribers", t.Job.Items()),
+		slog.Bool("replayed", replayed), slog.String("conversation_id", cx.ConversationID))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
@@ -229,16 +232,20 @@ func validate(req *ActivateRequest) []string {
 		add("ActivateSubscriberResellerRequest.SubscriberReseller must hold 1 to %d subscribers", maxSubscribers)
 	}
 	needPool := false
-	seenSIM := map[string]bool{}
+	var seenSIM map[string]bool // made for a second subscriber only
 	for i, s := range body.SubscriberReseller {
-		at := fmt.Sprintf("ActivateSubscriberResellerRequest.SubscriberReseller[%d]", i)
+		// The path of the subscriber, formatted only for a problem.
+		at := subscriberPath(i)
 		if s.Device == nil || s.Device.SIM == "" {
 			add("%s.Device.SIM is required", at)
 		} else if !iccidRE.MatchString(s.Device.SIM) {
 			add("%s.Device.SIM must be an ICCID of 19 or 20 digits", at)
 		} else if seenSIM[s.Device.SIM] {
 			add("%s.Device.SIM repeats an earlier subscriber's SIM", at)
-		} else {
+		} else if len(body.SubscriberReseller) > 1 {
+			if seenSIM == nil {
+				seenSIM = make(map[string]bool, len(body.SubscriberReseller))
+			}
 			seenSIM[s.Device.SIM] = true
 		}
 		if s.Device != nil && s.Device.IMEI != "" && !imeiRE.MatchString(s.Device.IMEI) {
@@ -254,6 +261,14 @@ func validate(req *ActivateRequest) []string {
 		add("ActivateSubscriberResellerRequest.MarketServiceInfo.billingMarket.localMarket is required to pick a subscriber number from the pool")
 	}
 	return p
+}
+
+// subscriberPath formats, as a %s operand, the field path of the i-th
+// subscriber.
+type subscriberPath int
+
+func (i subscriberPath) String() string {
+	return "ActivateSubscriberResellerRequest.SubscriberReseller[" + strconv.Itoa(int(i)) + "]"
 }
 
 func localMarket(body *ActivateSubscriberResellerRequest) string {

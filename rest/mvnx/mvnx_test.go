@@ -221,3 +221,15 @@ func TestIdempotency(t *testing.T) {
 	assert.Equal(t, http.StatusOK, s4, b4)
 	assert.NotEqual(t, parseAck(t, b1).MessageHeader.TrackingMessageHeader.UniqueTransactionID, parseAck(t, b4).MessageHeader.TrackingMessageHeader.UniqueTransactionID)
 }
+
+// A SIM named by two subscribers of one request is refused at the second,
+// with its path, before anything is submitted.
+func TestRepeatedSIMRefused(t *testing.T) {
+	e := newEnv(t)
+	body := strings.Replace(readCase(t, "business_several_devices"), `"SIM": "89014104178003620005"`, `"SIM": "89014104178003620004"`, 1)
+	require.Contains(t, body, `"SIM": "89014104178003620006"`) // the third stays distinct
+	status, answer := e.post(t, body)
+	assert.Equal(t, http.StatusBadRequest, status, answer)
+	a := parseAck(t, answer)
+	assert.Equal(t, "ActivateSubscriberResellerRequest.SubscriberReseller[1].Device.SIM repeats an earlier subscriber's SIM", a.RequestAcknowledgement.Response.Description)
+}

@@ -132,7 +132,7 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(node) > 12 {
 			return h.failItems(c, http.StatusBadRequest, ErrorItem{Code: "INVALID_HEADER", Field: HeaderCustomerID, Message: "wholesaleCustomerId must be 1 to 12 characters"})
 		}
-		acc, err := h.svc.ResolveAccount(ctx, p.ID, core.AccountID(node))
+		acc, err := h.svc.ResolveAccount(ctx, p, core.AccountID(node))
 		if err != nil {
 			return h.fail(c, err)
 		}
@@ -467,8 +467,11 @@ func (h *Handler) submit(c echo.Context, op string, body any, job core.Job, cx t
 	if err != nil {
 		return h.fail(c, err)
 	}
-	h.log.InfoContext(ctx, "sps request accepted", "partner", cl.partner.ID, "operation", op,
-		"partner_tx_id", partnerTxID, "tx", t.ID, "account", cl.account, "replayed", replayed, "callback", t.CallbackURL != "")
+	// Typed attributes: the same text as key-value pairs, without boxing
+	// each value or formatting the ids with fmt.
+	h.log.LogAttrs(ctx, slog.LevelInfo, "sps request accepted", slog.String("partner", string(cl.partner.ID)),
+		slog.String("operation", op), slog.String("partner_tx_id", partnerTxID), slog.String("tx", t.ID),
+		slog.String("account", string(cl.account)), slog.Bool("replayed", replayed), slog.Bool("callback", t.CallbackURL != ""))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
