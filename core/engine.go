@@ -418,8 +418,11 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 		e.cfg.Observer.Executed(t.Channel, t.Status)
 	}
 	if done && t.ID != "" {
-		e.log.InfoContext(ctx, "transaction executed", "tx", t.ID, "partner", t.Partner, "channel", t.Channel,
-			"operation", t.Operation, "partner_tx_id", t.PartnerTxID, "correlation_id", t.CorrelationID, "status", t.Status)
+		// Typed attributes: named string types would go through fmt.
+		e.log.LogAttrs(ctx, slog.LevelInfo, "transaction executed", slog.String("tx", t.ID),
+			slog.String("partner", string(t.Partner)), slog.String("channel", string(t.Channel)),
+			slog.String("operation", t.Operation), slog.String("partner_tx_id", t.PartnerTxID),
+			slog.String("correlation_id", t.CorrelationID), slog.String("status", string(t.Status)))
 	}
 	e.handoff(made)
 	return done, nil
@@ -689,9 +692,10 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
 	if final.Status == DeliveryDead {
 		lvl = slog.LevelWarn
 	}
-	e.log.Log(ctx, lvl, "delivery attempt", "delivery", d.ID, "tx", d.TxID, "partner", d.Partner,
-		"status_code", res.StatusCode, "outcome", final.Status, "attempt", len(final.Attempts),
-		"next_at", final.NextAt.Format(time.RFC3339), "error", errString(res.Err))
+	e.log.LogAttrs(ctx, lvl, "delivery attempt", slog.String("delivery", d.ID), slog.String("tx", d.TxID),
+		slog.String("partner", string(d.Partner)), slog.Int("status_code", res.StatusCode),
+		slog.String("outcome", string(final.Status)), slog.Int("attempt", len(final.Attempts)),
+		slog.String("next_at", final.NextAt.Format(time.RFC3339)), slog.String("error", errString(res.Err)))
 }
 
 func errString(err error) string {
