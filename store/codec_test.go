@@ -359,6 +359,21 @@ func benchTransaction() core.Transaction {
 		CreatedAt: at, UpdatedAt: at.Add(40 * time.Millisecond)}
 }
 
+// benchSubscription is the subscription an MVNX activation makes.
+func benchSubscription() core.Subscription {
+	return *benchTransaction().Results[0].Subscription
+}
+
+// benchSIM is that activation's SIM once active, benchNumber its number.
+func benchSIM() core.SIM {
+	return core.SIM{ID: "89014104178003620000", ICCID: "89014104178003620000", IMSI: "505013485090404", Owner: "demo-reseller",
+		Status: core.SIMActive, Subscription: "sub-1042"}
+}
+
+func benchNumber() core.Number {
+	return core.Number{MSISDN: "61480356122", Owner: "demo-reseller", Pool: "GAC", Status: core.NumberIsAssigned, Subscription: "sub-1042"}
+}
+
 // benchDelivery is its notification after one attempt: ~1.2 KB of JSON.
 func benchDelivery() core.Delivery {
 	at := time.Date(2026, 3, 1, 10, 0, 0, 163_456_789, time.UTC)
@@ -419,3 +434,9 @@ func benchCodec[T any](b *testing.B, v T, cacheIt bool) {
 func BenchmarkTransactionCodec(b *testing.B) { benchCodec(b, benchTransaction(), false) }
 
 func BenchmarkDeliveryCodec(b *testing.B) { benchCodec(b, benchDelivery(), true) }
+
+func BenchmarkSIMCodec(b *testing.B) { benchCodec(b, benchSIM(), true) }
+
+func BenchmarkNumberCodec(b *testing.B) { benchCodec(b, benchNumber(), true) }
+
+func BenchmarkSubscriptionCodec(b *testing.B) { benchCodec(b, benchSubscription(), true) }
