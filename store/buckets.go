@@ -12,9 +12,9 @@ import (
 // and writes. Bump it, and teach Open to migrate, whenever an existing
 // bucket changes meaning.
 //
-// Schema 3 writes transactions and deliveries in the binary format of
-// codec.go. It reads the JSON ones of schema 2 as they are, so the
-// migration from 2 rewrites nothing; the bump is there so that an older
+// Schema 3 writes transactions, deliveries, SIMs, numbers and
+// subscriptions in the binary format of codec.go. It reads the JSON ones of
+// schema 2 as they are, so the migration from 2 rewrites nothing; the bump is there so that an older
 // build, which would fail on every binary record it met, refuses the
 // database at Open instead.
 const SchemaVersion = 3
@@ -25,9 +25,10 @@ var ErrNewerSchema = errors.New("store: database schema is newer than this build
 
 // The bucket registry. Every bucket the store uses is named here and listed
 // in buckets, so Open creates it; a new bucket is one more line in each.
-// Values are JSON, except in transactions and deliveries: there a value is
-// either the binary format of codec.go (its first byte, 0x01, can never
-// begin JSON) or JSON, as written before schema 3. Both are read, with no
+// Values are JSON, except in transactions, deliveries, sims, numbers and
+// subscriptions: there a value is either the binary format of codec.go (its
+// first byte, 0x01, can never begin JSON) or JSON, as written before
+// schema 3. Both are read, with no
 // migration; a record is written in binary whenever it is next written.
 // Numeric ids in keys are 8-byte big-endian, so they sort
 // numerically. Unique indexes map an identifier to the primary key; 1:N
@@ -159,7 +160,8 @@ var migrations = map[uint64]func(btx *bbolt.Tx) error{
 		}
 		return reindex(btx, bktSessions, bktSessionsByExpiry, expiryKey)
 	},
-	// 3 reads the JSON transactions and deliveries of 2 as they are.
+	// 3 reads the JSON transactions, deliveries, SIMs, numbers and
+	// subscriptions of 2 as they are.
 	2: func(*bbolt.Tx) error { return nil },
 }
 

@@ -15,10 +15,11 @@ import (
 	"simgate/core"
 )
 
-// The binary record format of the two hottest record kinds, transactions
-// and deliveries (see buckets.go). A record is the tag byte tagBinaryV1,
-// which no JSON text can begin with, then the fields of the value in the
-// order of their declaration in core, nested structs inline:
+// The binary record format of the records every request reads or writes:
+// transactions, deliveries, SIMs, numbers and subscriptions (see
+// buckets.go). A record is the tag byte tagBinaryV1, which no JSON text can
+// begin with, then the fields of the value in the order of their
+// declaration in core, nested structs inline:
 //
 //   - a string: its length (uvarint), then its bytes;
 //   - a []byte: its length + 1 (uvarint), 0 for nil, then its bytes;
@@ -31,45 +32,74 @@ import (
 //   - a time: Unix seconds (varint), nanoseconds (uvarint, < 10^9) and the
 //     zone offset in seconds east of UTC (varint, 0 for UTC).
 //
-// Nothing names a field: a change to any of these types needs a new tag
-// (tagBinaryV2) whose decoder lives next to this one, since records of
-// every earlier format stay in the buckets until they are next written.
-// TestCodecCompleteness fails on a field this codec does not carry.
+// A type has one encoder and one decoder, used both for its own records
+// and wherever another record holds it (a Subscription inside an
+// ItemResult). Nothing names a field: a change to any of these types
+// needs a new tag (tagBinaryV2) whose decoder lives next to this one,
+// since records of every earlier format stay in the buckets until they are
+// next written. The tag versions the layout of each kind, not the set of
+// kinds: what a record is read into chooses its decoder, so a kind that
+// joins the format within the same unreleased schema (SIMs, numbers and
+// subscriptions joined transactions and deliveries within schema 3) needs
+// no new tag. TestCodecCompleteness fails on a field this codec does not
+// carry.
 const tagBinaryV1 = 0x01
 
-// encodeRecord answers the stored form of v: binary for a transaction or
-// a delivery, JSON for every other record.
+// encodeRecord answers the stored form of v: binary for a transaction, a
+// delivery, a SIM, a number or a subscription, JSON for every other record.
+// A binary record is encoded into a pooled buffer, then copied out
+// exactly: one allocation of the record's size, which the overlay then
+// keeps.
 func encodeRecord(v any) ([]byte, error) {
-	var x *core.Transaction
-	var d *core.Delivery
-	switch v := v.(type) {
-	case core.Transaction:
-		x = &v
-	case *core.Transaction:
-		x = v
-	case core.Delivery:
-		d = &v
-	case *core.Delivery:
-		d = v
-	}
-	if x == nil && d == nil { // another record, or a nil pointer ("null" as before)
+	bp := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(bp)
+	b := appendBinary(append((*bp)[:0], tagBinaryV1), v)
+	if b == nil { // another record, or a nil pointer ("null" as before)
 		return json.Marshal(v)
 	}
-	// Encode into a pooled buffer, then copy out exactly: one allocation
-	// of the record's size, which the overlay then keeps.
-	bp := encodeBuffers.Get().(*[]byte)
-	b := (*bp)[:0]
-	if x != nil {
-		b = appendTransaction(b, x)
-	} else {
-		b = appendDelivery(b, d)
-	}
-	out := bytes.Clone(b)
 	if cap(b) <= maxPooledBuffer {
 		*bp = b
-		encodeBuffers.Put(bp)
 	}
-	return out, nil
+	return bytes.Clone(b), nil
+}
+
+// appendBinary appends the fields of v to b, the tag already written, or
+// answers nil when v has no binary format. Each value case takes the
+// address of its own copy, which does not escape: no allocation.
+func appendBinary(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case core.Transaction:
+		return appendTransaction(b, &v)
+	case *core.Transaction:
+		if v != nil {
+			return appendTransaction(b, v)
+		}
+	case core.Delivery:
+		return appendDelivery(b, &v)
+	case *core.Delivery:
+		if v != nil {
+			return appendDelivery(b, v)
+		}
+	case core.SIM:
+		return appendSIM(b, &v)
+	case *core.SIM:
+		if v != nil {
+			return appendSIM(b, v)
+		}
+	case core.Number:
+		return appendNumber(b, &v)
+	case *core.Number:
+		if v != nil {
+			return appendNumber(b, v)
+		}
+	case core.Subscription:
+		return appendSubscription(b, &v)
+	case *core.Subscription:
+		if v != nil {
+			return appendSubscription(b, v)
+		}
+	}
+	return nil
 }
 
 // maxPooledBuffer keeps a rare huge record's buffer out of the pool.
@@ -80,7 +110,8 @@ var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); retu
 // decodeRecord fills v, a pointer, from raw in either format: binary when
 // raw begins with a binary tag, JSON otherwise (records written before
 // the binary format, which are never migrated). raw need only be valid
-// during the call: nothing decoded shares its memory.
+// during the call: nothing decoded shares its memory. A damaged binary
+// record leaves v as it was.
 func decodeRecord(raw []byte, v any) error {
 	if len(raw) == 0 || raw[0] != tagBinaryV1 {
 		return json.Unmarshal(raw, v)
@@ -90,21 +121,34 @@ func decodeRecord(raw []byte, v any) error {
 	case *core.Transaction:
 		var x core.Transaction
 		d.transaction(&x)
-		if err := d.finish(); err != nil {
-			return err
-		}
-		*v = x
+		return setDecoded(d.finish(), v, x)
 	case *core.Delivery:
 		var x core.Delivery
 		d.delivery(&x)
-		if err := d.finish(); err != nil {
-			return err
-		}
-		*v = x
-	default:
-		return fmt.Errorf("binary record cannot be read into %T", v)
+		return setDecoded(d.finish(), v, x)
+	case *core.SIM:
+		var x core.SIM
+		d.sim(&x)
+		return setDecoded(d.finish(), v, x)
+	case *core.Number:
+		var x core.Number
+		d.number(&x)
+		return setDecoded(d.finish(), v, x)
+	case *core.Subscription:
+		var x core.Subscription
+		d.subscription(&x)
+		return setDecoded(d.finish(), v, x)
 	}
-	return nil
+	return fmt.Errorf("binary record cannot be read into %T", v)
+}
+
+// setDecoded stores x, a whole record, into v unless its decoder
+// finished with err.
+func setDecoded[T any](err error, v *T, x T) error {
+	if err == nil {
+		*v = x
+	}
+	return err
 }
 
 // Encoding.
@@ -148,7 +192,6 @@ func appendTime(b []byte, t time.Time) []byte {
 }
 
 func appendTransaction(b []byte, x *core.Transaction) []byte {
-	b = append(b, tagBinaryV1)
 	b = appendString(b, x.ID)
 	b = binary.AppendUvarint(b, x.Seq)
 	b = appendString(b, string(x.Partner))
@@ -259,31 +302,8 @@ func appendProducts(b []byte, ps []core.ProductChange) []byte {
 func appendItemResult(b []byte, r *core.ItemResult) []byte {
 	b = appendBool(b, r.OK)
 	b = appendBool(b, r.Subscription != nil)
-	if s := r.Subscription; s != nil {
-		b = appendString(b, s.ID)
-		b = appendString(b, string(s.Partner))
-		b = appendString(b, string(s.Account))
-		b = appendString(b, string(s.Channel))
-		b = appendString(b, string(s.Status))
-		b = appendString(b, s.SIM)
-		b = appendString(b, s.ICCID)
-		b = appendString(b, s.SimNumber)
-		b = appendString(b, s.IMSI)
-		b = appendString(b, s.EID)
-		b = appendString(b, s.MSISDN)
-		b = appendString(b, s.IMEI)
-		b = binary.AppendVarint(b, s.Product)
-		b = binary.AppendVarint(b, s.ServiceType)
-		b = appendString(b, s.ServiceIdentifier)
-		b = binary.AppendVarint(b, s.SQ)
-		b = appendString(b, s.Plan)
-		b = appendProducts(b, s.Products)
-		b = appendString(b, s.SubscriberID)
-		b = appendString(b, s.ActivationCode)
-		b = appendString(b, s.BAN)
-		b = appendTime(b, s.CreatedAt)
-		b = appendTime(b, s.UpdatedAt)
-		b = appendTime(b, s.CeasedAt)
+	if r.Subscription != nil {
+		b = appendSubscription(b, r.Subscription)
 	}
 	b = appendBool(b, r.Error != nil)
 	if e := r.Error; e != nil {
@@ -295,8 +315,59 @@ func appendItemResult(b []byte, r *core.ItemResult) []byte {
 	return b
 }
 
+func appendSubscription(b []byte, s *core.Subscription) []byte {
+	b = appendString(b, s.ID)
+	b = appendString(b, string(s.Partner))
+	b = appendString(b, string(s.Account))
+	b = appendString(b, string(s.Channel))
+	b = appendString(b, string(s.Status))
+	b = appendString(b, s.SIM)
+	b = appendString(b, s.ICCID)
+	b = appendString(b, s.SimNumber)
+	b = appendString(b, s.IMSI)
+	b = appendString(b, s.EID)
+	b = appendString(b, s.MSISDN)
+	b = appendString(b, s.IMEI)
+	b = binary.AppendVarint(b, s.Product)
+	b = binary.AppendVarint(b, s.ServiceType)
+	b = appendString(b, s.ServiceIdentifier)
+	b = binary.AppendVarint(b, s.SQ)
+	b = appendString(b, s.Plan)
+	b = appendProducts(b, s.Products)
+	b = appendString(b, s.SubscriberID)
+	b = appendString(b, s.ActivationCode)
+	b = appendString(b, s.BAN)
+	b = appendTime(b, s.CreatedAt)
+	b = appendTime(b, s.UpdatedAt)
+	return appendTime(b, s.CeasedAt)
+}
+
+func appendSIM(b []byte, s *core.SIM) []byte {
+	b = appendString(b, s.ID)
+	b = appendString(b, s.ICCID)
+	b = appendString(b, s.SimNumber)
+	b = appendString(b, s.IMSI)
+	b = appendString(b, s.EID)
+	b = binary.AppendVarint(b, s.Product)
+	b = appendString(b, string(s.Owner))
+	b = appendString(b, string(s.Account))
+	b = appendString(b, string(s.Status))
+	b = appendBool(b, s.Locked)
+	return appendString(b, s.Subscription)
+}
+
+func appendNumber(b []byte, n *core.Number) []byte {
+	b = appendString(b, n.MSISDN)
+	b = appendString(b, string(n.Owner))
+	b = appendString(b, string(n.Account))
+	b = appendString(b, n.Pool)
+	b = appendString(b, string(n.Status))
+	b = appendString(b, n.ReservationID)
+	b = appendString(b, n.Subscription)
+	return appendTime(b, n.AgingUntil)
+}
+
 func appendDelivery(b []byte, d *core.Delivery) []byte {
-	b = append(b, tagBinaryV1)
 	b = appendString(b, d.ID)
 	b = appendString(b, string(d.Partner))
 	b = appendString(b, d.TxID)
@@ -629,36 +700,64 @@ func (d *decoder) products() []core.ProductChange {
 func (d *decoder) itemResult(r *core.ItemResult) {
 	r.OK = d.bool()
 	if d.bool() {
-		s := &core.Subscription{}
-		s.ID = d.string()
-		s.Partner = core.PartnerID(d.string())
-		s.Account = core.AccountID(d.string())
-		s.Channel = core.Channel(d.string())
-		s.Status = core.SubscriptionStatus(d.string())
-		s.SIM = d.string()
-		s.ICCID = d.string()
-		s.SimNumber = d.string()
-		s.IMSI = d.string()
-		s.EID = d.string()
-		s.MSISDN = d.string()
-		s.IMEI = d.string()
-		s.Product = d.varint()
-		s.ServiceType = d.varint()
-		s.ServiceIdentifier = d.string()
-		s.SQ = d.varint()
-		s.Plan = d.string()
-		s.Products = d.products()
-		s.SubscriberID = d.string()
-		s.ActivationCode = d.string()
-		s.BAN = d.string()
-		s.CreatedAt = d.time()
-		s.UpdatedAt = d.time()
-		s.CeasedAt = d.time()
-		r.Subscription = s
+		r.Subscription = &core.Subscription{}
+		d.subscription(r.Subscription)
 	}
 	if d.bool() {
 		r.Error = &core.ErrorInfo{Kind: core.Kind(d.uint8()), Reason: core.Reason(d.string()), Field: d.string(), Message: d.string()}
 	}
+}
+
+func (d *decoder) subscription(s *core.Subscription) {
+	s.ID = d.string()
+	s.Partner = core.PartnerID(d.string())
+	s.Account = core.AccountID(d.string())
+	s.Channel = core.Channel(d.string())
+	s.Status = core.SubscriptionStatus(d.string())
+	s.SIM = d.string()
+	s.ICCID = d.string()
+	s.SimNumber = d.string()
+	s.IMSI = d.string()
+	s.EID = d.string()
+	s.MSISDN = d.string()
+	s.IMEI = d.string()
+	s.Product = d.varint()
+	s.ServiceType = d.varint()
+	s.ServiceIdentifier = d.string()
+	s.SQ = d.varint()
+	s.Plan = d.string()
+	s.Products = d.products()
+	s.SubscriberID = d.string()
+	s.ActivationCode = d.string()
+	s.BAN = d.string()
+	s.CreatedAt = d.time()
+	s.UpdatedAt = d.time()
+	s.CeasedAt = d.time()
+}
+
+func (d *decoder) sim(s *core.SIM) {
+	s.ID = d.string()
+	s.ICCID = d.string()
+	s.SimNumber = d.string()
+	s.IMSI = d.string()
+	s.EID = d.string()
+	s.Product = d.varint()
+	s.Owner = core.PartnerID(d.string())
+	s.Account = core.AccountID(d.string())
+	s.Status = core.SIMStatus(d.string())
+	s.Locked = d.bool()
+	s.Subscription = d.string()
+}
+
+func (d *decoder) number(n *core.Number) {
+	n.MSISDN = d.string()
+	n.Owner = core.PartnerID(d.string())
+	n.Account = core.AccountID(d.string())
+	n.Pool = d.string()
+	n.Status = core.NumberStatus(d.string())
+	n.ReservationID = d.string()
+	n.Subscription = d.string()
+	n.AgingUntil = d.time()
 }
 
 func (d *decoder) delivery(x *core.Delivery) {

@@ -198,6 +198,48 @@ func TestCodecEngineRecords(t *testing.T) {
 		return nil
 	}))
 	assert.Equal(t, 2, n)
+	// The sandbox's SIMs and numbers, as imported, and those the
+	// activation changed, and its subscription: all binary.
+	inventory := map[string]int{}
+	require.NoError(t, db.Bolt().View(func(btx *bbolt.Tx) error {
+		for _, b := range [][]byte{bktSIMs, bktNumbers, bktSubscriptions} {
+			err := btx.Bucket(b).ForEach(func(k, raw []byte) error {
+				inventory[string(b)]++
+				require.Equal(t, byte(tagBinaryV1), raw[0], "%s %s", b, k)
+				switch string(b) {
+				case string(bktSIMs):
+					readsAsJSON[core.SIM](t, raw)
+				case string(bktNumbers):
+					readsAsJSON[core.Number](t, raw)
+				default:
+					readsAsJSON[core.Subscription](t, raw)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	assert.Equal(t, 100, inventory[string(bktSubscriptions)]) // the sandbox's 99, and the new one
+	assert.NotZero(t, inventory[string(bktSIMs)])
+	assert.NotZero(t, inventory[string(bktNumbers)])
+	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
+		sim, ok, err := tx.SIMByICCID("89014104178003620000")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, core.SIMActive, sim.Status)
+		sub, ok, err := tx.Subscription(sim.Subscription)
+		require.NoError(t, err)
+		require.True(t, ok)
+		n, ok, err := tx.Number(sub.MSISDN)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, sub.ID, n.Subscription)
+		assert.Equal(t, core.NumberIsAssigned, n.Status)
+		return nil
+	}))
 	rep, err := db.Verify(ctx)
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), rep.Details)
@@ -210,13 +252,22 @@ func TestCodecDamagedRecordNamed(t *testing.T) {
 	ctx := context.Background()
 	x := filled[core.Transaction](t, true, 3)
 	d := filled[core.Delivery](t, true, 4)
+	sim := filled[core.SIM](t, true, 5)
 	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
 		rx, _ := encodeRecord(x)
 		rd, _ := encodeRecord(d)
+		rs, _ := encodeRecord(sim)
 		return errors.Join(btx.Bucket(bktTransactions).Put([]byte("tx-cut"), rx[:len(rx)-1]),
-			btx.Bucket(bktDeliveries).Put([]byte("d-long"), append(rd, 7)))
+			btx.Bucket(bktDeliveries).Put([]byte("d-long"), append(rd, 7)),
+			btx.Bucket(bktSIMs).Put([]byte("sim-cut"), rs[:len(rs)-1]),
+			btx.Bucket(bktSIMsByICCID).Put([]byte("8901"), []byte("sim-cut")))
 	}))
 	err := db.View(ctx, func(tx core.Tx) error {
+		_, _, err := tx.SIMByICCID("8901")
+		return err
+	})
+	assert.ErrorContains(t, err, `store: decode sims "sim-cut": truncated binary record`)
+	err = db.View(ctx, func(tx core.Tx) error {
 		_, _, err := tx.Transaction("tx-cut")
 		return err
 	})
@@ -226,4 +277,177 @@ func TestCodecDamagedRecordNamed(t *testing.T) {
 		return err
 	})
 	assert.ErrorContains(t, err, `store: decode deliveries "d-long": 1 trailing bytes after the binary record`)
+}
+
+// A database of schema 2 holds JSON SIMs, numbers and subscriptions, both
+// as this build's values marshalled and as an earlier build typed them:
+// they open, read as before (by key, through their indexes, and as the
+// first available number), check clean, and a record written again is
+// binary.
+func TestJSONInventoryRecordsStillRead(t *testing.T) {
+	db, path := openTemp(t)
+	ctx := context.Background()
+	// A live subscription holding its SIM and number, filled field by field.
+	sub := filled[core.Subscription](t, false, 0)
+	sub.Status = core.SubActive
+	sim := filled[core.SIM](t, false, 100)
+	sim.ID, sim.Subscription = sub.SIM, sub.ID
+	num := filled[core.Number](t, false, 200)
+	num.MSISDN, num.Subscription, num.Status = sub.MSISDN, sub.ID, core.NumberIsAssigned
+	// And records typed in as an earlier build stored them.
+	const oldSIM = `{"id":"8901410400000000001","iccid":"8901410400000000001","imsi":"505010000000001","owner":"demo-reseller","status":"Pending"}`
+	const oldNumber = `{"msisdn":"61400000001","owner":"demo-reseller","pool":"GAC","status":"Available"}`
+	const oldAging = `{"msisdn":"61400000002","owner":"demo-reseller","pool":"GAC","status":"Aging","aging_until":"2026-03-01T10:00:00Z"}`
+	const oldSub = `{"id":"sub-old","partner":"demo-reseller","channel":"mvnx","status":"Ceased","iccid":"8901410400000000009",` +
+		`"products":[{"ProductID":"DATA-10G","Action":"add","Characteristics":{"speed":"fast"}}],"created_at":"2026-03-01T10:00:00Z",` +
+		`"updated_at":"2026-03-02T10:00:00Z","ceased_at":"2026-03-02T10:00:00Z"}`
+	typed := []struct {
+		b   []byte
+		key string
+		raw string
+		v   any
+	}{
+		{bktSIMs, "8901410400000000001", oldSIM, &core.SIM{}},
+		{bktNumbers, "61400000001", oldNumber, &core.Number{}},
+		{bktNumbers, "61400000002", oldAging, &core.Number{}},
+		{bktSubscriptions, "sub-old", oldSub, &core.Subscription{}},
+	}
+	// Written through the store first, so that every index entry exists.
+	require.NoError(t, db.Update(ctx, func(tx core.Tx) error {
+		errs := []error{tx.PutSIM(sim), tx.PutNumber(num), tx.PutSubscription(sub)}
+		for _, r := range typed {
+			require.NoError(t, json.Unmarshal([]byte(r.raw), r.v))
+			switch v := r.v.(type) {
+			case *core.SIM:
+				errs = append(errs, tx.PutSIM(*v))
+			case *core.Number:
+				errs = append(errs, tx.PutNumber(*v))
+			case *core.Subscription:
+				errs = append(errs, tx.PutSubscription(*v))
+			}
+		}
+		return errors.Join(errs...)
+	}))
+	raw := func(b []byte, key string) (v []byte) {
+		require.NoError(t, db.Bolt().View(func(btx *bbolt.Tx) error {
+			v = bytes.Clone(btx.Bucket(b).Get([]byte(key)))
+			return nil
+		}))
+		return v
+	}
+	for _, r := range typed {
+		assert.Equal(t, byte(tagBinaryV1), raw(r.b, r.key)[0], "%s %s", r.b, r.key)
+	}
+	// Then every primary record replaced by its JSON, schema 2.
+	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
+		for _, r := range []struct {
+			b   []byte
+			key string
+			v   any
+		}{{bktSIMs, sim.ID, sim}, {bktNumbers, num.MSISDN, num}, {bktSubscriptions, sub.ID, sub}} {
+			j, err := json.Marshal(r.v)
+			if err != nil {
+				return err
+			}
+			if err := btx.Bucket(r.b).Put([]byte(r.key), j); err != nil {
+				return err
+			}
+		}
+		for _, r := range typed {
+			if err := btx.Bucket(r.b).Put([]byte(r.key), []byte(r.raw)); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 2))
+	}))
+	require.NoError(t, db.Close())
+
+	db, err := Open(path, Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	for _, r := range typed {
+		assert.Equal(t, byte('{'), raw(r.b, r.key)[0], "%s %s", r.b, r.key)
+	}
+	rep, err := db.Verify(ctx)
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+	assert.Equal(t, uint64(SchemaVersion), rep.SchemaVersion)
+	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
+		gotSIM, ok, err := tx.SIMByICCID(sim.ICCID)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, sim), gotSIM))
+		gotNum, ok, err := tx.Number(num.MSISDN)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, num), gotNum))
+		gotSub, ok, err := tx.SubscriptionBy(core.ByIMSI, sub.IMSI)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, sub), gotSub))
+
+		o, ok, err := tx.SIMByIMSI("505010000000001")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, core.SIM{ID: "8901410400000000001", ICCID: "8901410400000000001", IMSI: "505010000000001", Owner: "demo-reseller", Status: core.SIMPending}, o)
+		n, ok, err := tx.FirstAvailableNumber("demo-reseller", "GAC")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, core.Number{MSISDN: "61400000001", Owner: "demo-reseller", Pool: "GAC", Status: core.NumberIsAvailable}, n)
+		aged, err := tx.AgedNumbers(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), 0)
+		require.NoError(t, err)
+		require.Len(t, aged, 1)
+		assert.Equal(t, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), aged[0].AgingUntil)
+		s, ok, err := tx.SubscriptionBy(core.ByICCID, "8901410400000000009")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, core.SubCeased, s.Status)
+		assert.Equal(t, map[string]string{"speed": "fast"}, s.Products[0].Characteristics)
+		assert.Equal(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), s.CeasedAt)
+		return nil
+	}))
+
+	// Written again, a record is binary, and reads as it did in JSON.
+	require.NoError(t, db.Update(ctx, func(tx core.Tx) error {
+		s, _, err := tx.SIM(sim.ID)
+		if err != nil {
+			return err
+		}
+		n, _, err := tx.Number("61400000001")
+		if err != nil {
+			return err
+		}
+		o, _, err := tx.Subscription("sub-old")
+		if err != nil {
+			return err
+		}
+		return errors.Join(tx.PutSIM(s), tx.PutNumber(n), tx.PutSubscription(o))
+	}))
+	assert.Equal(t, byte(tagBinaryV1), raw(bktSIMs, sim.ID)[0])
+	assert.Equal(t, byte(tagBinaryV1), raw(bktNumbers, "61400000001")[0])
+	assert.Equal(t, byte(tagBinaryV1), raw(bktSubscriptions, "sub-old")[0])
+	assert.Equal(t, byte('{'), raw(bktNumbers, num.MSISDN)[0])
+	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
+		gotSIM, _, err := tx.SIM(sim.ID)
+		require.NoError(t, err)
+		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, sim), gotSIM))
+		o, _, err := tx.Subscription("sub-old")
+		require.NoError(t, err)
+		var want core.Subscription
+		require.NoError(t, json.Unmarshal([]byte(oldSub), &want))
+		assert.True(t, reflect.DeepEqual(want, o))
+		return nil
+	}))
+	rep, err = db.Verify(ctx)
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+}
+
+// readsAsJSON decodes a binary record and checks it reads as its JSON did.
+func readsAsJSON[T any](t *testing.T, raw []byte) {
+	t.Helper()
+	var v T
+	require.NoError(t, decodeRecord(raw, &v))
+	assert.Equal(t, jsonOf(t, jsonRoundTrip(t, v)), jsonOf(t, v))
+	assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, v), v))
 }

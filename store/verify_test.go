@@ -127,9 +127,9 @@ func TestVerifyReportsCorruption(t *testing.T) {
 		{"one SIM and number, two live subscriptions", func(btx *bbolt.Tx) error {
 			b := btx.Bucket([]byte("subscriptions"))
 			var s core.Subscription
-			require.NoError(t, json.Unmarshal(b.Get([]byte(sub1)), &s))
+			require.NoError(t, store.DecodeRecord(b.Get([]byte(sub1)), &s))
 			s.ID = "dup"
-			raw, err := json.Marshal(s)
+			raw, err := json.Marshal(s) // as an earlier build wrote it, beside binary records
 			require.NoError(t, err)
 			return b.Put([]byte("dup"), raw)
 		}, []string{
