@@ -652,3 +652,42 @@ func TestEngineLogLines(t *testing.T) {
 	}
 	assert.Contains(t, att, "next_at")
 }
+
+// stallingObserver holds the executor between its commit and the handoff
+// of the deliveries it made, until hold is closed; attempted is called
+// after each recorded attempt.
+type stallingObserver struct {
+	hold      chan struct{}
+	attempted func()
+}
+
+func (o stallingObserver) Executed(core.Channel, core.TxStatus) { <-o.hold }
+func (o stallingObserver) Attempted(core.PartnerID, int, core.DeliveryStatus) {
+	o.attempted()
+}
+
+// A scan can find a delivery the moment its commit is durable, before the
+// engine that made it hands it to the dispatcher; if the scan's attempt is
+// over and recorded by the time the handoff comes, the handed-off copy
+// must not be sent a second time.
+func TestHandoffAfterTheScanSentItIsNotSentAgain(t *testing.T) {
+	db := sharedStore(t)
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	hold, recorded := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	eng, _, _ := runEngine(t, db, sender, core.EngineConfig{
+		PollInterval: time.Millisecond,
+		Observer:     stallingObserver{hold: hold, attempted: func() { once.Do(func() { close(recorded) }) }},
+	})
+	tr := submitItems(t, eng, "late-handoff", 1)
+	id := fmt.Sprintf("msg_%s_0_0", tr.ID)
+	select {
+	case <-recorded: // a scan found it, sent it and recorded the attempt
+	case <-time.After(10 * time.Second):
+		t.Fatal("no scan sent the delivery while its handoff was held")
+	}
+	time.Sleep(50 * time.Millisecond) // later scans have let go of its sending mark
+	close(hold)
+	time.Sleep(100 * time.Millisecond) // a second attempt would happen now
+	assert.Equal(t, 1, sender.count(id), "the handed-off copy was sent again")
+}

@@ -535,7 +535,7 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
 	}
 	e.mu.Unlock()
 	for _, d := range start {
-		e.send(ctx, wg, d)
+		e.send(ctx, wg, d, true)
 	}
 	if !scan {
 		return
@@ -571,7 +571,7 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
 			unsent = append(unsent, d)
 			continue
 		}
-		e.send(ctx, wg, d)
+		e.send(ctx, wg, d, false)
 	}
 }
 
@@ -584,8 +584,9 @@ func (e *Engine) requestScan() {
 }
 
 // send attempts d in its own goroutine; the caller has marked it sending
-// and taken its partner slot.
-func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery) {
+// and taken its partner slot. fresh says d was handed off rather than
+// read by a scan.
+func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery, fresh bool) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -600,7 +601,7 @@ func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery) {
 			e.mu.Unlock()
 			wake(e.wakeSend)
 		}
-		e.deliver(ctx, d, release)
+		e.deliver(ctx, d, release, fresh)
 		release()
 		e.mu.Lock()
 		e.recorded = append(e.recorded, d.ID) // the next scan may look at it again
@@ -617,19 +618,37 @@ func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery) {
 // The delivery itself stays marked as sending until it is recorded and a
 // scan has begun after the record (see recorded), so it is never sent
 // twice meanwhile.
-func (e *Engine) deliver(ctx context.Context, d Delivery, release func()) {
+//
+// A fresh delivery (handed off by the commit that made it) is sent only if
+// the store still has it unattempted: a scan may have found it as soon as
+// that commit was durable, before the handoff, and sent and recorded it
+// already, its sending mark gone by the time the handoff came.
+func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh bool) {
 	var secret string
+	sent := false
 	err := e.svc.store.View(ctx, func(tx Tx) error {
+		if fresh {
+			cur, ok, err := tx.Delivery(d.ID)
+			if err != nil {
+				return err
+			}
+			if sent = !ok || cur.Status != DeliveryPending || len(cur.Attempts) > 0; sent {
+				return nil
+			}
+		}
 		p, _, err := tx.Partner(d.Partner)
 		secret = p.WebhookSecret
 		return err
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			e.log.ErrorContext(ctx, "reading a partner's signing secret", "delivery", d.ID, "error", err)
+			e.log.ErrorContext(ctx, "reading a delivery and its signing secret", "delivery", d.ID, "error", err)
 		}
 		e.unclaim(d) // not attempted
 		return
+	}
+	if sent {
+		return // attempted through a scan
 	}
 	actx, cancel := context.WithTimeout(ctx, e.cfg.DeliveryDeadline)
 	start := time.Now()
