@@ -691,3 +691,59 @@ func TestHandoffAfterTheScanSentItIsNotSentAgain(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // a second attempt would happen now
 	assert.Equal(t, 1, sender.count(id), "the handed-off copy was sent again")
 }
+
+// pausingClock is a MutableClock that, once armed, holds the dispatcher's
+// first reading of the time (in sendDue) after taking it, until resume is
+// closed: a test can act between that reading and what follows it.
+type pausingClock struct {
+	*coretest.MutableClock
+	armed          atomic.Bool
+	paused, resume chan struct{}
+}
+
+func (c *pausingClock) Now() time.Time {
+	t := c.MutableClock.Now()
+	if c.armed.Load() {
+		buf := make([]byte, 64<<10)
+		if strings.Contains(string(buf[:runtime.Stack(buf, false)]), "core.(*Engine).sendDue(") && c.armed.CompareAndSwap(true, false) {
+			close(c.paused)
+			<-c.resume
+		}
+	}
+	return t
+}
+
+// A scan asked for (here by a replay) after sendDue has read the clock
+// but before it took the request over is still made: the request must not
+// be consumed by a scan whose due-by time predates what it asked for, or
+// the replayed delivery waits for the poll interval (an hour here).
+func TestRescanRequestedWhileTheDispatcherReadsTheClock(t *testing.T) {
+	db := sharedStore(t)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	id := "msg_replayed"
+	require.NoError(t, db.Update(context.Background(), func(tx core.Tx) error {
+		return tx.PutDelivery(core.Delivery{ID: id, Partner: "fast", TxID: "tx-replayed", Event: "test", URL: "http://partner.invalid/",
+			Status: core.DeliveryDead, Attempts: []core.Attempt{{At: t0, StatusCode: 500}}, NextAt: t0, CreatedAt: t0})
+	}))
+	clock := &pausingClock{MutableClock: coretest.NewMutableClock(t0), paused: make(chan struct{}), resume: make(chan struct{})}
+	clock.armed.Store(true)
+	svc, err := core.NewService(db, clock, &coretest.IDs{}, store.Bcrypt{Cost: bcrypt.MinCost}, core.Config{})
+	require.NoError(t, err)
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	eng := core.NewEngine(svc, sender, slog.New(slog.NewTextHandler(io.Discard, nil)), core.EngineConfig{PollInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-clock.paused: // the dispatcher's first step has read t0
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dispatcher never read the clock")
+	}
+	clock.Advance(time.Second)
+	_, err = eng.Replay(context.Background(), id) // due at t0+1s, asks for a scan
+	require.NoError(t, err)
+	close(clock.resume)
+	require.Eventually(t, func() bool { return sender.count(id) == 1 }, 5*time.Second, 5*time.Millisecond,
+		"the replayed delivery was not sent: its scan request was taken by a scan due by t0")
+}

@@ -501,7 +501,6 @@ func (e *Engine) handoff(ds []Delivery) {
 // the ones this engine has just written (fresh), then, when something due
 // may be in the store only, those a scan of the due index finds.
 func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
-	now := e.svc.clock.Now().UTC()
 	// Scans run one at a time, and only here, so no scan begun before
 	// these records is still running: the snapshot the next one reads has
 	// them.
@@ -540,6 +539,10 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
 	if !scan {
 		return
 	}
+	// Read after rescan was taken over, not before: what asked for this
+	// scan (a replay, a commit left out of fresh) is due by a time read
+	// before it asked, so before now.
+	now := e.svc.clock.Now().UTC()
 	due, err := e.dueDeliveries(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
