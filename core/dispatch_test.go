@@ -747,3 +747,46 @@ func TestRescanRequestedWhileTheDispatcherReadsTheClock(t *testing.T) {
 	require.Eventually(t, func() bool { return sender.count(id) == 1 }, 5*time.Second, 5*time.Millisecond,
 		"the replayed delivery was not sent: its scan request was taken by a scan due by t0")
 }
+
+// failingScanStore fails every scan of the due index in a snapshot, as a
+// store that has gone away does.
+type failingScanStore struct {
+	core.Store
+	scans  atomic.Int64
+	second chan struct{}
+}
+
+type failingScanTx struct {
+	core.Tx
+	s *failingScanStore
+}
+
+func (s *failingScanStore) View(ctx context.Context, fn func(core.Tx) error) error {
+	return s.Store.View(ctx, func(tx core.Tx) error { return fn(failingScanTx{tx, s}) })
+}
+
+func (t failingScanTx) DueDeliveries(time.Time, int, func(string, core.PartnerID) bool) ([]core.Delivery, error) {
+	if t.s.scans.Add(1) == 2 {
+		close(t.s.second)
+	}
+	return nil, errors.New("store unavailable")
+}
+
+// A failed scan is tried again at the next wake-up or poll, not at once:
+// a store that keeps failing must not turn the dispatcher into a loop that
+// scans and logs as fast as it can.
+func TestFailedScanIsNotRetriedInALoop(t *testing.T) {
+	db := sharedStore(t)
+	fs := &failingScanStore{Store: db, second: make(chan struct{})}
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	eng, _, _ := runEngine(t, fs, sender, core.EngineConfig{PollInterval: time.Hour})
+	require.Eventually(t, func() bool { return fs.scans.Load() >= 1 }, 10*time.Second, time.Millisecond)
+	select {
+	case <-fs.second:
+		t.Fatalf("scanned again at once after a failed scan, with nothing to wake the dispatcher (%d scans so far)", fs.scans.Load())
+	case <-time.After(300 * time.Millisecond):
+	}
+	// The failed scan is still owed: the next wake-up makes it.
+	submitItems(t, eng, "k", 1)
+	require.Eventually(t, func() bool { return fs.scans.Load() >= 2 }, 10*time.Second, time.Millisecond)
+}

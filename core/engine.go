@@ -548,7 +548,11 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
 		if ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "listing due deliveries", "error", err)
 		}
-		e.requestScan()
+		// Scan again at the next wake-up or poll, not at once: waking
+		// sendDue here would spin on a store that keeps failing.
+		e.mu.Lock()
+		e.rescan = true
+		e.mu.Unlock()
 		return
 	}
 	if len(due) >= dueBatch {
