@@ -790,3 +790,51 @@ func TestFailedScanIsNotRetriedInALoop(t *testing.T) {
 	submitItems(t, eng, "k", 1)
 	require.Eventually(t, func() bool { return fs.scans.Load() >= 2 }, 10*time.Second, time.Millisecond)
 }
+
+// flakyReadStore fails the first read of a delivery in a snapshot (the
+// check a handed-off delivery goes through before it is sent), as a store
+// does on a transient error.
+type flakyReadStore struct {
+	core.Store
+	failed atomic.Bool
+	scans  atomic.Int64
+}
+
+type flakyReadTx struct {
+	core.Tx
+	s *flakyReadStore
+}
+
+func (s *flakyReadStore) View(ctx context.Context, fn func(core.Tx) error) error {
+	return s.Store.View(ctx, func(tx core.Tx) error { return fn(flakyReadTx{tx, s}) })
+}
+
+func (t flakyReadTx) DueDeliveries(until time.Time, limit int, skip func(string, core.PartnerID) bool) ([]core.Delivery, error) {
+	t.s.scans.Add(1)
+	return t.Tx.DueDeliveries(until, limit, skip)
+}
+
+func (t flakyReadTx) Delivery(id string) (core.Delivery, bool, error) {
+	if t.s.failed.CompareAndSwap(false, true) {
+		return core.Delivery{}, false, errors.New("transient read error")
+	}
+	return t.Tx.Delivery(id)
+}
+
+// A handed-off delivery whose attempt could not begin (the store failed
+// the read before it) is in the store only, due: the dispatcher scans for
+// it rather than leave it to the poll interval (an hour here).
+func TestFreshDeliveryNotAttemptedIsScannedFor(t *testing.T) {
+	db := sharedStore(t)
+	fs := &flakyReadStore{Store: db}
+	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+	eng, _, _ := runEngine(t, fs, sender, core.EngineConfig{PollInterval: time.Hour})
+	// The scan at start has its snapshot: it cannot see what follows.
+	require.Eventually(t, func() bool { return fs.scans.Load() == 1 }, 10*time.Second, time.Millisecond)
+	tr := submitItems(t, eng, "k", 1)
+	id := fmt.Sprintf("msg_%s_0_0", tr.ID)
+	require.Eventually(t, func() bool { return sender.count(id) == 1 }, 10*time.Second, 5*time.Millisecond,
+		"the delivery whose attempt could not begin was not sent")
+	assert.True(t, fs.failed.Load(), "the read before the attempt did not fail")
+	waitAllDelivered(t, db, 1)
+}

@@ -608,10 +608,15 @@ func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery, fresh
 			e.mu.Unlock()
 			wake(e.wakeSend)
 		}
-		e.deliver(ctx, d, release, fresh)
+		again := e.deliver(ctx, d, release, fresh)
 		release()
 		e.mu.Lock()
 		e.recorded = append(e.recorded, d.ID) // the next scan may look at it again
+		if again {
+			// With its mark: a sendDue that takes the request over drops
+			// the mark first.
+			e.rescan = true
+		}
 		e.mu.Unlock()
 		wake(e.wakeSend)
 	}()
@@ -630,7 +635,11 @@ func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery, fresh
 // the store still has it unattempted: a scan may have found it as soon as
 // that commit was durable, before the handoff, and sent and recorded it
 // already, its sending mark gone by the time the handoff came.
-func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh bool) {
+//
+// It answers again=true when d is left due in the store without a record
+// of this attempt (a store error): only a scan will find it now, a fresh
+// one included.
+func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh bool) (again bool) {
 	var secret string
 	sent := false
 	err := e.svc.store.View(ctx, func(tx Tx) error {
@@ -652,7 +661,7 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh 
 			e.log.ErrorContext(ctx, "reading a delivery and its signing secret", "delivery", d.ID, "error", err)
 		}
 		e.unclaim(d) // not attempted
-		return
+		return ctx.Err() == nil
 	}
 	if sent {
 		return // attempted through a scan
@@ -708,7 +717,7 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh 
 	})
 	if err != nil {
 		e.log.ErrorContext(ctx, "recording a delivery attempt", "delivery", d.ID, "error", err)
-		return
+		return true
 	}
 	if final.ID == "" {
 		return
@@ -722,6 +731,7 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh 
 		slog.String("partner", string(d.Partner)), slog.Int("status_code", res.StatusCode),
 		slog.String("outcome", string(final.Status)), slog.Int("attempt", len(final.Attempts)),
 		slog.String("next_at", final.NextAt.Format(time.RFC3339)), slog.String("error", errString(res.Err)))
+	return false
 }
 
 func errString(err error) string {
