@@ -838,3 +838,57 @@ func TestFreshDeliveryNotAttemptedIsScannedFor(t *testing.T) {
 	assert.True(t, fs.failed.Load(), "the read before the attempt did not fail")
 	waitAllDelivered(t, db, 1)
 }
+
+// stepSender records the order of attempts and answers each one only when
+// the test feeds it a step.
+type stepSender struct {
+	mu    sync.Mutex
+	order []string
+	step  chan struct{}
+}
+
+func (s *stepSender) Send(ctx context.Context, d core.Delivery, _ string) core.SendResult {
+	s.mu.Lock()
+	s.order = append(s.order, d.ID)
+	s.mu.Unlock()
+	select {
+	case <-s.step:
+		return core.SendResult{StatusCode: 200, Delivered: true}
+	case <-ctx.Done():
+		return core.SendResult{Err: ctx.Err()}
+	}
+}
+
+func (s *stepSender) sent() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...)
+}
+
+// What only a scan finds (here a replay) takes a partner's next free slot
+// before the fresh deliveries queued behind it: a partner whose new
+// notifications keep its slots busy does not starve its own retries and
+// replays.
+func TestScannedWorkGoesBeforeFresh(t *testing.T) {
+	db := sharedStore(t)
+	sender := &stepSender{step: make(chan struct{})}
+	eng, _, _ := runEngine(t, db, sender, core.EngineConfig{PollInterval: time.Hour, PerPartner: 1})
+	first := submitItems(t, eng, "first", 1)
+	sender.step <- struct{}{}
+	waitAllDelivered(t, db, 1)
+	replayed := fmt.Sprintf("msg_%s_0_0", first.ID)
+	for k := range 4 {
+		submitItems(t, eng, fmt.Sprint("k", k), 1)
+	}
+	require.Eventually(t, func() bool { return len(sender.sent()) == 2 }, 10*time.Second, time.Millisecond,
+		"the first fresh delivery holds the partner's only slot")
+	_, err := eng.Replay(context.Background(), replayed)
+	require.NoError(t, err)
+	for n := 3; n <= 6; n++ {
+		sender.step <- struct{}{}
+		require.Eventually(t, func() bool { return len(sender.sent()) == n }, 10*time.Second, time.Millisecond)
+	}
+	order := sender.sent()
+	assert.Equal(t, replayed, order[2], "the replay waited behind fresh deliveries: %v", order)
+	sender.step <- struct{}{}
+}

@@ -497,9 +497,9 @@ func (e *Engine) handoff(ds []Delivery) {
 }
 
 // sendDue hands due deliveries to senders, at most PerPartner at once for
-// each partner, so one slow or dead partner never delays another: first
-// the ones this engine has just written (fresh), then, when something due
-// may be in the store only, those a scan of the due index finds.
+// each partner, so one slow or dead partner never delays another: when
+// something due may be in the store only, those a scan of the due index
+// finds, then the ones this engine has just written (fresh).
 func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
 	// Scans run one at a time, and only here, so no scan begun before
 	// these records is still running: the snapshot the next one reads has
@@ -509,36 +509,56 @@ func (e *Engine) sendDue(ctx context.Context, wg *sync.WaitGroup, polled bool) {
 		delete(e.sending, id)
 	}
 	e.recorded = e.recorded[:0]
-	var start []Delivery
-	if ctx.Err() == nil {
-		keep := e.fresh[:0]
-		for _, d := range e.fresh {
-			switch {
-			case e.sending[d.ID]: // cannot happen: a scan passes over queued ids
-				delete(e.queued, d.ID)
-			case e.perPart[d.Partner] >= e.cfg.PerPartner:
-				keep = append(keep, d)
-			default:
-				e.sending[d.ID] = true
-				e.perPart[d.Partner]++
-				delete(e.queued, d.ID)
-				start = append(start, d)
-			}
-		}
-		clear(e.fresh[len(keep):])
-		e.fresh = keep
-	}
 	scan := e.cfg.Shared || e.rescan || polled
 	if scan {
 		e.rescan = false
 	}
 	e.mu.Unlock()
-	for _, d := range start {
+	// The scan goes first: what it finds (retries come due, replays, a
+	// backlog left out of fresh or by a stopped process) is older than
+	// what waits in fresh, and would otherwise wait for as long as a
+	// partner's new deliveries keep its slots busy.
+	if scan {
+		e.scanDue(ctx, wg)
+	}
+	for _, d := range e.takeFresh(ctx) {
 		e.send(ctx, wg, d, true)
 	}
-	if !scan {
-		return
+}
+
+// takeFresh answers the fresh deliveries that have a partner slot, marked
+// sending, their slots taken.
+func (e *Engine) takeFresh(ctx context.Context) []Delivery {
+	if ctx.Err() != nil {
+		return nil
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var start []Delivery
+	keep := e.fresh[:0]
+	for _, d := range e.fresh {
+		switch {
+		case e.sending[d.ID]:
+			// A scan found it between its commit and its handoff, and that
+			// attempt owns it (a finished one is caught by deliver's check).
+			delete(e.queued, d.ID)
+		case e.perPart[d.Partner] >= e.cfg.PerPartner:
+			keep = append(keep, d)
+		default:
+			e.sending[d.ID] = true
+			e.perPart[d.Partner]++
+			delete(e.queued, d.ID)
+			start = append(start, d)
+		}
+	}
+	clear(e.fresh[len(keep):])
+	e.fresh = keep
+	return start
+}
+
+// scanDue reads the due deliveries from the store and starts those with a
+// partner slot.
+func (e *Engine) scanDue(ctx context.Context, wg *sync.WaitGroup) {
 	// Read after rescan was taken over, not before: what asked for this
 	// scan (a replay, a commit left out of fresh) is due by a time read
 	// before it asked, so before now.
