@@ -266,6 +266,24 @@ func TestCodecTimes(t *testing.T) {
 	}
 }
 
+// A time the encoder writes is read back, whatever its zone offset: one
+// of a day or more (a fixed zone allows any) was written without an
+// error and then refused by the decoder, so the record could never be
+// read again. encoding/json refused such a time at the write instead.
+func TestCodecTimesAnyOffset(t *testing.T) {
+	for _, off := range []int{24 * 3600, -24 * 3600, 26 * 3600, -(36*3600 + 17), math.MaxInt32} {
+		at := time.Date(2026, 3, 1, 10, 0, 0, 42, time.FixedZone("", off))
+		n := core.Number{MSISDN: "61480356122", AgingUntil: at}
+		raw, err := encodeRecord(n)
+		require.NoError(t, err)
+		var got core.Number
+		require.NoError(t, decodeRecord(raw, &got), "offset %d", off)
+		assert.True(t, at.Equal(got.AgingUntil), "offset %d: %v", off, got.AgingUntil)
+		_, gotOff := got.AgingUntil.Zone()
+		assert.Equal(t, off, gotOff)
+	}
+}
+
 // In a process whose Local zone is not UTC, a time in Local, in Local's
 // offset of the moment, or in another offset, decodes in the location
 // encoding/json gives it (time.Parse's rule): the test runs itself again
