@@ -533,10 +533,6 @@ func (d *decoder) float64() float64 {
 	return math.Float64frombits(binary.LittleEndian.Uint64(p))
 }
 
-// maxZoneOffset bounds a time's zone offset: RFC 3339, which the JSON
-// records use, allows less than a day either way.
-const maxZoneOffset = 24 * 60 * 60
-
 func (d *decoder) time() time.Time {
 	sec := d.varint()
 	nsec := d.uvarint()
@@ -547,7 +543,7 @@ func (d *decoder) time() time.Time {
 	case nsec >= 1e9:
 		d.fail(fmt.Errorf("binary record: %d nanoseconds", nsec))
 		return time.Time{}
-	case off <= -maxZoneOffset || off >= maxZoneOffset:
+	case int64(int(off)) != off: // any offset a time.FixedZone holds, as appendTime writes it
 		d.fail(fmt.Errorf("binary record: zone offset of %d seconds", off))
 		return time.Time{}
 	}

@@ -347,9 +347,10 @@ func TestCodecDamage(t *testing.T) {
 	bad = binary.AppendUvarint(bad, 1<<40)                 // 2^40-1 products
 	assert.ErrorContains(t, decodeRecord(bad, &sub), "elements in")
 	var n core.Number
-	bad = append([]byte{tagBinaryV1}, make([]byte, 7)...)             // MSISDN .. Subscription empty
-	bad = append(binary.AppendVarint(bad, 0), 0, 0x80, 0x80, 0x80, 1) // AgingUntil, 12 days east
-	assert.ErrorContains(t, decodeRecord(bad, &n), "zone offset")
+	bad = append([]byte{tagBinaryV1}, make([]byte, 7)...)        // MSISDN .. Subscription empty
+	bad = binary.AppendUvarint(binary.AppendVarint(bad, 0), 1e9) // AgingUntil, a second of nanoseconds
+	bad = append(bad, 0)
+	assert.ErrorContains(t, decodeRecord(bad, &n), "1000000000 nanoseconds")
 	var sim core.SIM
 	bad = append([]byte{tagBinaryV1}, make([]byte, 9)...) // ID .. Status empty, Product 0
 	bad = append(bad, 2, 0)                               // Locked 2
