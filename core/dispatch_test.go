@@ -2,7 +2,6 @@ package core_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -595,38 +594,11 @@ func TestBulkExecutesInSteps(t *testing.T) {
 	assert.Equal(t, 4, ss.steps[tr.ID], "steps of 32, 32, 32 and 4 items")
 }
 
-// lockedLog collects an engine's JSON log lines.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) lines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
-		if m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // Operators read an execution and each delivery attempt off one line
 // each, with these fields.
 func TestEngineLogLines(t *testing.T) {
 	db := sharedStore(t)
-	logs := &lockedLog{}
+	logs := &coretest.LogBuffer{}
 	svc, err := core.NewService(db, core.SystemClock{}, &coretest.IDs{}, store.Bcrypt{Cost: bcrypt.MinCost}, core.Config{})
 	require.NoError(t, err)
 	sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
@@ -638,14 +610,14 @@ func TestEngineLogLines(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	tr := submitItems(t, eng, "logged", 1)
 	waitAllDelivered(t, db, 1)
-	require.Eventually(t, func() bool { return len(logs.lines(t, "delivery attempt")) == 1 }, 5*time.Second, 5*time.Millisecond)
-	exec := logs.lines(t, "transaction executed")
+	require.Eventually(t, func() bool { return len(logs.Lines(t, "delivery attempt")) == 1 }, 5*time.Second, 5*time.Millisecond)
+	exec := logs.Lines(t, "transaction executed")
 	require.Len(t, exec, 1)
 	for k, v := range map[string]any{"tx": tr.ID, "partner": "fast", "channel": "test", "operation": "op",
 		"partner_tx_id": "logged", "correlation_id": "", "status": string(core.TxFailed)} {
 		assert.Equal(t, v, exec[0][k], k)
 	}
-	att := logs.lines(t, "delivery attempt")[0]
+	att := logs.Lines(t, "delivery attempt")[0]
 	for k, v := range map[string]any{"delivery": "msg_" + tr.ID + "_0_0", "tx": tr.ID, "partner": "fast",
 		"status_code": float64(200), "outcome": string(core.DeliveryDelivered), "attempt": float64(1), "error": ""} {
 		assert.Equal(t, v, att[k], k)

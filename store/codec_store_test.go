@@ -31,6 +31,41 @@ func openTemp(t testing.TB) (*DB, string) {
 	return db, path
 }
 
+// legacy is a record as an earlier build stored it: the JSON of v, or raw
+// as typed.
+type legacy struct {
+	b   []byte
+	key string
+	v   any
+	raw string
+}
+
+// asSchema2 puts records in JSON, as schema 2 stored them, marks the file
+// schema 2, closes db and answers the file opened again.
+func asSchema2(t *testing.T, db *DB, path string, records []legacy) *DB {
+	t.Helper()
+	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
+		for _, r := range records {
+			raw := []byte(r.raw)
+			if r.raw == "" {
+				var err error
+				if raw, err = json.Marshal(r.v); err != nil {
+					return err
+				}
+			}
+			if err := btx.Bucket(r.b).Put([]byte(r.key), raw); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 2))
+	}))
+	require.NoError(t, db.Close())
+	db, err := Open(path, Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // A database of schema 2 holds JSON transactions and deliveries: it opens
 // (the migration to 3 rewrites nothing), reads them as before, checks
 // clean, and a record written again is binary.
@@ -54,30 +89,10 @@ func TestJSONRecordsStillRead(t *testing.T) {
 		`"Device":{"IMEI":"","PEI":"","Make":"","Model":""},"Number":{"Mode":3,"MSISDN":"","ReservationID":"","Pool":"GAC","AcceptReserved":false},` +
 		`"Plan":"P8DN","Products":null,"SubscriberID":"","ActivationCode":"","SQ":null,"Product":0,"BAN":""}]},"status":"Received",` +
 		`"history":[{"at":"2026-03-01T10:00:00Z","status":"Received"}],"created_at":"2026-03-01T10:00:00Z","updated_at":"2026-03-01T10:00:00Z"}`
-	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
-		for _, r := range []struct {
-			b   []byte
-			key string
-			v   any
-		}{{bktTransactions, x.ID, x}, {bktDeliveries, d.ID, d}} {
-			raw, err := json.Marshal(r.v)
-			if err != nil {
-				return err
-			}
-			if err := btx.Bucket(r.b).Put([]byte(r.key), raw); err != nil {
-				return err
-			}
-		}
-		if err := btx.Bucket(bktTransactions).Put([]byte("tx-old"), []byte(old)); err != nil {
-			return err
-		}
-		return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 2))
-	}))
-	require.NoError(t, db.Close())
-
-	db, err := Open(path, Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	db = asSchema2(t, db, path, []legacy{
+		{b: bktTransactions, key: x.ID, v: x}, {b: bktDeliveries, key: d.ID, v: d},
+		{b: bktTransactions, key: "tx-old", raw: old},
+	})
 	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
 		gotX, ok, err := tx.Transaction(x.ID)
 		require.NoError(t, err)
@@ -339,32 +354,11 @@ func TestJSONInventoryRecordsStillRead(t *testing.T) {
 		assert.Equal(t, byte(tagBinaryV1), raw(r.b, r.key)[0], "%s %s", r.b, r.key)
 	}
 	// Then every primary record replaced by its JSON, schema 2.
-	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
-		for _, r := range []struct {
-			b   []byte
-			key string
-			v   any
-		}{{bktSIMs, sim.ID, sim}, {bktNumbers, num.MSISDN, num}, {bktSubscriptions, sub.ID, sub}} {
-			j, err := json.Marshal(r.v)
-			if err != nil {
-				return err
-			}
-			if err := btx.Bucket(r.b).Put([]byte(r.key), j); err != nil {
-				return err
-			}
-		}
-		for _, r := range typed {
-			if err := btx.Bucket(r.b).Put([]byte(r.key), []byte(r.raw)); err != nil {
-				return err
-			}
-		}
-		return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 2))
-	}))
-	require.NoError(t, db.Close())
-
-	db, err := Open(path, Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	records := []legacy{{b: bktSIMs, key: sim.ID, v: sim}, {b: bktNumbers, key: num.MSISDN, v: num}, {b: bktSubscriptions, key: sub.ID, v: sub}}
+	for _, r := range typed {
+		records = append(records, legacy{b: r.b, key: r.key, raw: r.raw})
+	}
+	db = asSchema2(t, db, path, records)
 	for _, r := range typed {
 		assert.Equal(t, byte('{'), raw(r.b, r.key)[0], "%s %s", r.b, r.key)
 	}

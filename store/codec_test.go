@@ -34,6 +34,15 @@ type filler struct {
 
 func (f *filler) next() int { f.n++; return f.n }
 
+// count answers how many elements a slice or map gets: 3 in a full fill;
+// in a sparse one nil (-1), empty or one, in turn.
+func (f *filler) count() int {
+	if !f.sparse {
+		return 3
+	}
+	return []int{-1, 0, 1}[f.next()%3]
+}
+
 func (f *filler) fill(v reflect.Value, path string) {
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -44,34 +53,20 @@ func (f *filler) fill(v reflect.Value, path string) {
 		v.Set(reflect.New(v.Type().Elem()))
 		f.fill(v.Elem(), path)
 	case reflect.Slice:
-		n := 3
-		if f.sparse {
-			switch f.next() % 3 {
-			case 0:
-				v.SetZero()
-				return
-			case 1:
-				n = 0
-			default:
-				n = 1
-			}
+		n := f.count()
+		if n < 0 {
+			v.SetZero()
+			return
 		}
 		v.Set(reflect.MakeSlice(v.Type(), n, n))
 		for i := range n {
 			f.fill(v.Index(i), path+"[]")
 		}
 	case reflect.Map:
-		n := 3
-		if f.sparse {
-			switch f.next() % 3 {
-			case 0:
-				v.SetZero()
-				return
-			case 1:
-				n = 0
-			default:
-				n = 1
-			}
+		n := f.count()
+		if n < 0 {
+			v.SetZero()
+			return
 		}
 		v.Set(reflect.MakeMapWithSize(v.Type(), n))
 		for range n {

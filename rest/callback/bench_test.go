@@ -3,11 +3,8 @@ package callback_test
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"simgate/core"
@@ -18,19 +15,11 @@ import (
 // the acknowledgement, over a kept-alive loopback connection; it fails if
 // the sender opens more than one connection.
 func BenchmarkSend(b *testing.B) {
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, conns := countingServer(b, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"RequestAcknowledgement":{"Response":{"code":"0","description":"Success"}}}`)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
+	})
 	s := callback.New(callback.Options{AllowPrivate: true})
 	defer s.CloseIdleConnections()
 	d := core.Delivery{ID: "msg_2KWPBgLlAfxdpx2AI54pPJ85f1W", Partner: "p1", TxID: "tx1", Event: "tx.finished",

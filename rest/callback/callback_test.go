@@ -298,24 +298,30 @@ func TestResponseSizeCap(t *testing.T) {
 	assert.Less(t, len(r.Err.Error()), 300)
 }
 
-func TestConnectionsReused(t *testing.T) {
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(500)
-		_, _ = io.WriteString(w, strings.Repeat("e", 1000))
-	}))
+// countingServer serves h and counts the connections clients open to it.
+func countingServer(t testing.TB, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
 		}
 	}
 	srv.Start()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &conns
+}
+
+func TestConnectionsReused(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(500)
+		_, _ = io.WriteString(w, strings.Repeat("e", 1000))
+	})
 	s := callback.New(callback.Options{AllowPrivate: true})
 	for range 5 {
 		require.Equal(t, 500, s.Send(context.Background(), delivery(srv.URL), secret).StatusCode)
 	}
-	assert.Equal(t, int32(1), conns.Load())
+	assert.Equal(t, int64(1), conns.Load())
 }
 
 func TestDestinationPolicy(t *testing.T) {
