@@ -77,6 +77,7 @@ bench-store:
 fuzz:
 	$(GO) test ./soap -run '^$$' -fuzz '^FuzzSOAP$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzFill$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/mvnx -run '^$$' -fuzz '^FuzzMVNX$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSActivate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSStatus$$' -fuzztime $(FUZZTIME)

@@ -16,14 +16,47 @@ type field struct {
 	name   string       // the key, exactly
 	typ    reflect.Type // the Go type of the field
 	quoted bool         // `json:",string"` on a basic kind
+	plain  bool         // plainString(typ)
 	tagged bool         // name came from a json tag
 	index  []int        // path through embedded structs, for dominance
+	// viaPointer: the path goes through an embedded pointer, which
+	// json.Unmarshal allocates (or refuses, when unexported).
+	viaPointer bool
 }
 
 // structInfo is the set of keys a struct type accepts.
 type structInfo struct {
 	fields []field
 	byName map[string]int // exact key -> index in fields
+	// subs[i] caches structOf(fields[i].typ), set at its first use (a
+	// recursive type refers to itself).
+	subs []atomic.Pointer[structInfo]
+}
+
+// sub answers the structInfo of field i's struct type (through pointers),
+// or nil if it is not a struct.
+func (si *structInfo) sub(i int) *structInfo {
+	if p := si.subs[i].Load(); p != nil {
+		return p
+	}
+	p := structOf(si.fields[i].typ)
+	if p != nil {
+		si.subs[i].Store(p)
+	}
+	return p
+}
+
+// structOf answers the structInfo of t (through pointers) if it is a struct
+// that is decoded member by member: not json.RawMessage's or a type with
+// its own decoder, which the walk never reads as an object.
+func structOf(t reflect.Type) *structInfo {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return nil
+	}
+	return structFields(t)
 }
 
 var structCache sync.Map // reflect.Type -> *structInfo
@@ -33,9 +66,10 @@ func structFields(t reflect.Type) *structInfo {
 		return si.(*structInfo)
 	}
 	fields := typeFields(t)
-	si := &structInfo{fields: fields, byName: make(map[string]int, len(fields))}
+	si := &structInfo{fields: fields, byName: make(map[string]int, len(fields)), subs: make([]atomic.Pointer[structInfo], len(fields))}
 	for i, f := range fields {
 		si.byName[f.name] = i
+		si.fields[i].plain = plainString(f.typ)
 	}
 	got, loaded := structCache.LoadOrStore(t, si)
 	if !loaded {
@@ -100,6 +134,7 @@ func typeFields(t reflect.Type) []field {
 	type embedded struct {
 		typ   reflect.Type
 		index []int
+		ptr   bool // reached through an embedded pointer
 	}
 	var current []embedded
 	next := []embedded{{typ: t}}
@@ -157,7 +192,7 @@ func typeFields(t reflect.Type) []field {
 				}
 
 				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					f := field{name: name, typ: sf.Type, quoted: quoted, tagged: name != "", index: index}
+					f := field{name: name, typ: sf.Type, quoted: quoted, tagged: name != "", index: index, viaPointer: e.ptr}
 					if f.name == "" {
 						f.name = sf.Name
 					}
@@ -171,7 +206,7 @@ func typeFields(t reflect.Type) []field {
 				}
 				nextCount[ft]++
 				if nextCount[ft] == 1 {
-					next = append(next, embedded{typ: ft, index: index})
+					next = append(next, embedded{typ: ft, index: index, ptr: e.ptr || sf.Type.Kind() == reflect.Pointer})
 				}
 			}
 		}
@@ -231,6 +266,48 @@ func validTagName(s string) bool {
 		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
 			return false
 		}
+	}
+	return true
+}
+
+var fillableCache sync.Map // reflect.Type -> bool
+
+// fillable reports whether the walk can store a document of type t itself
+// (see Decode): every struct field it can reach is set by index, without a
+// `json:",string"` option or an embedded pointer on the way, whose
+// encoding/json rules the walk does not repeat. Maps, free-form values and
+// types with their own decoders are stored by json.Unmarshal on the bytes
+// of their value, so what they hold does not matter.
+func fillable(t reflect.Type) bool {
+	if v, ok := fillableCache.Load(t); ok {
+		return v.(bool)
+	}
+	ok := fillableType(t, map[reflect.Type]bool{})
+	fillableCache.Store(t, ok)
+	return ok
+}
+
+func fillableType(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if seen[t] {
+		return true // a recursive type: judged where it was first met
+	}
+	seen[t] = true
+	if t == rawMessageType || t == numberType ||
+		reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		for _, f := range structFields(t).fields {
+			if f.quoted || f.viaPointer || !fillableType(f.typ, seen) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		return fillableType(t.Elem(), seen)
 	}
 	return true
 }

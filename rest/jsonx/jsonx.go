@@ -4,10 +4,12 @@
 // keys case-insensitively, ignores unknown keys, lets a repeated key
 // silently overwrite the first, replaces invalid UTF-8 with U+FFFD and
 // reports type errors only after it has half-filled the target. Decode
-// first walks the input once, token by token, alongside the Go type of the
+// walks the input once, token by token, alongside the Go type of the
 // target, and refuses the document at the first problem with an *Error that
-// names the JSON path. Only a document that passes is handed to
-// json.Unmarshal, so a refused document leaves the target untouched.
+// names the JSON path. The walk stores what it checks in a fresh value that
+// replaces the target only once the whole document has passed, so a refused
+// document leaves the target untouched; what the walk stores is what
+// json.Unmarshal would (a differential fuzz test holds it to that).
 package jsonx
 
 import (
@@ -78,8 +80,10 @@ func tooLarge(max int64) *Error {
 }
 
 // Decode refuses data at its first problem (see the package comment and the
-// Reason constants) with an *Error, and otherwise unmarshals it into v with
-// json.Unmarshal. v must be a non-nil pointer, normally to a struct.
+// Reason constants) with an *Error, and otherwise stores it in v as
+// json.Unmarshal would. v must be a non-nil pointer, normally to a fresh
+// struct (one that already holds values is merged into, by json.Unmarshal
+// after the walk).
 //
 // Beyond encoding/json's rules Decode also refuses: a top-level null; more
 // elements than a Go array holds; invalid UTF-8 and unpaired UTF-16
@@ -104,8 +108,18 @@ func Decode(data []byte, v any, lim Limits) error {
 		return &Error{Status: http.StatusBadRequest, Reason: ReasonMalformed, Message: "request body is empty"}
 	}
 
+	// One pass: the walk stores what it checks in a fresh value, copied
+	// to v once the whole document has passed. A type whose rules the walk
+	// does not repeat (see fillable), or a v that already holds something
+	// json.Unmarshal would merge into, is checked first and then handed to
+	// json.Unmarshal.
+	t := rv.Type().Elem()
+	var dst reflect.Value
+	if fillable(t) && rv.Elem().IsZero() {
+		dst = reflect.New(t).Elem()
+	}
 	w := newWalker(data, lim.MaxDepth)
-	if err := w.root(rv.Type().Elem()); err != nil {
+	if err := w.root(t, dst); err != nil {
 		return err
 	}
 	if off := w.dec.InputOffset(); len(bytes.TrimLeft(data[off:], jsonSpace)) != 0 {
@@ -113,6 +127,10 @@ func Decode(data []byte, v any, lim Limits) error {
 			Status: http.StatusBadRequest, Reason: ReasonTrailingData,
 			Message: fmt.Sprintf("request body has data after the top-level JSON value (at byte offset %d)", off),
 		}
+	}
+	if dst.IsValid() {
+		rv.Elem().Set(dst)
+		return nil
 	}
 
 	if err := json.Unmarshal(data, v); err != nil {

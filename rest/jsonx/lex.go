@@ -78,9 +78,9 @@ func (l *lexer) Token() (json.Token, error) {
 }
 
 // skipString moves past the next token if it is a string and answers the
-// offset where it starts (its opening quote); otherwise it answers false
-// and moves nothing.
-func (l *lexer) skipString() (int, bool) {
+// offset where it starts (its opening quote) and whether it is plain (see
+// stringEnd); otherwise it answers false and moves nothing.
+func (l *lexer) skipString() (start int, plain, ok bool) {
 	i := l.pos
 	for i < len(l.data) {
 		switch l.data[i] {
@@ -91,11 +91,11 @@ func (l *lexer) skipString() (int, bool) {
 		break
 	}
 	if i >= len(l.data) || l.data[i] != '"' {
-		return 0, false
+		return 0, false, false
 	}
-	end, _ := l.stringEnd(i + 1)
+	end, plain := l.stringEnd(i + 1)
 	l.pos = end + 1
-	return i, true
+	return i, plain, true
 }
 
 // stringEnd answers the index of the quote closing the string whose

@@ -54,8 +54,9 @@ func newWalker(data []byte, maxDepth int) *walker {
 	return &walker{dec: dec, data: data, maxDepth: maxDepth}
 }
 
-// root checks the top-level value, which must not be null.
-func (w *walker) root(t reflect.Type) error {
+// root checks the top-level value, which must not be null, and stores it
+// in dst if dst is valid (see fill).
+func (w *walker) root(t reflect.Type, dst reflect.Value) error {
 	tok, err := w.next(false)
 	if err != nil {
 		return err
@@ -63,7 +64,7 @@ func (w *walker) root(t reflect.Type) error {
 	if tok == nil {
 		return w.wrongType(tok, expected(t))
 	}
-	return w.valueTok(tok, t, false)
+	return w.valueTok(tok, t, false, dst, nil)
 }
 
 // ---- tokens, paths and errors ----
@@ -350,39 +351,98 @@ func (w *walker) leave() { w.depth-- }
 
 // ---- values ----
 
-func (w *walker) value(t reflect.Type, quoted bool) error {
-	if lx, ok := w.dec.(*lexer); ok && !quoted && plainString(t) {
+// value checks the next value against t and stores it in dst if dst is
+// valid. plainStr is plainString(t); sub, if not nil, is the structInfo of
+// t's struct type.
+func (w *walker) value(t reflect.Type, quoted, plainStr bool, dst reflect.Value, sub *structInfo) error {
+	if lx, ok := w.dec.(*lexer); ok && !quoted && plainStr {
 		// A string into a plain string field: checked in place, as next
-		// would check it, without building the string valueTok would
-		// only look at the type of.
-		if start, ok := lx.skipString(); ok {
+		// would check it (a plain one needs no check); the string is built
+		// only to be stored.
+		if start, plain, ok := lx.skipString(); ok {
 			w.tokStart = int64(start)
-			return w.checkString(w.data[start:lx.pos], false)
+			raw := w.data[start:lx.pos]
+			if !plain {
+				if err := w.checkString(raw, false); err != nil {
+					return err
+				}
+			}
+			if dst.IsValid() {
+				return w.fillString(raw, plain, dst)
+			}
+			return nil
 		}
 	}
 	tok, err := w.next(false)
 	if err != nil {
 		return err
 	}
-	return w.valueTok(tok, t, quoted)
+	return w.valueTok(tok, t, quoted, dst, sub)
 }
 
-// valueTok checks the value that starts with tok against t.
-func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
+// fillString stores the JSON string raw (with its quotes; plain when it has
+// no escape) in dst, a string kind reached through pointers.
+func (w *walker) fillString(raw []byte, plain bool, dst reflect.Value) error {
+	dst = allocate(dst)
+	if plain {
+		dst.SetString(string(raw[1 : len(raw)-1]))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return w.invalid(err) // unreachable for a string the lexer ended
+	}
+	dst.SetString(s)
+	return nil
+}
+
+// allocate follows the pointers of dst, allocating the nil ones, to the
+// value they end at.
+func allocate(dst reflect.Value) reflect.Value {
+	for dst.Kind() == reflect.Pointer {
+		if dst.IsNil() {
+			dst.Set(reflect.New(dst.Type().Elem()))
+		}
+		dst = dst.Elem()
+	}
+	return dst
+}
+
+// valueTok checks the value that starts with tok against t and stores it in
+// dst if dst is valid: dst is then a settable value of type t, zero. sub,
+// if not nil, is the structInfo of t's struct type.
+func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool, dst reflect.Value, sub *structInfo) error {
 	declaredPointer := t.Kind() == reflect.Pointer
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if quoted {
-		return w.quoted(tok, t)
+	if dst.IsValid() && tok != nil {
+		dst = allocate(dst) // a null leaves a pointer nil
 	}
+	if quoted {
+		return w.quoted(tok, t) // fill never meets one (see fillable)
+	}
+	start := w.tokStart
 	switch {
 	case t == rawMessageType:
-		return w.free(tok, false)
+		if err := w.free(tok, false); err != nil {
+			return err
+		}
+		return w.fillRaw(start, dst)
 	case t == numberType:
-		return w.jsonNumber(tok)
+		if err := w.jsonNumber(tok); err != nil {
+			return err
+		}
+		if dst.IsValid() && tok != nil {
+			n, _ := tok.(json.Number)
+			if s, ok := tok.(string); ok {
+				n = json.Number(s)
+			}
+			dst.SetString(string(n))
+		}
+		return nil
 	case reflect.PointerTo(t).Implements(unmarshalerType):
-		return w.unmarshaler(tok, t, declaredPointer)
+		return w.unmarshaler(tok, t, declaredPointer, dst)
 	case reflect.PointerTo(t).Implements(textUnmarshalerType):
 		if tok == nil {
 			return nil
@@ -391,8 +451,11 @@ func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
 		if !ok {
 			return w.wrongType(tok, "a string")
 		}
-		u := reflect.New(t).Interface().(encoding.TextUnmarshaler)
-		if err := u.UnmarshalText([]byte(s)); err != nil {
+		target := dst
+		if !target.IsValid() {
+			target = reflect.New(t).Elem()
+		}
+		if err := target.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 			return w.invalid(err)
 		}
 		return nil
@@ -403,28 +466,44 @@ func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
 
 	switch t.Kind() {
 	case reflect.Interface:
-		return w.free(tok, t.NumMethod() == 0)
+		if err := w.free(tok, t.NumMethod() == 0); err != nil {
+			return err
+		}
+		return w.fillRaw(start, dst)
 	case reflect.Struct:
 		if tok != json.Delim('{') {
 			return w.wrongType(tok, "an object")
 		}
-		return w.object(t)
+		if sub == nil {
+			sub = structFields(t)
+		}
+		return w.object(sub, dst)
 	case reflect.Map:
 		if tok != json.Delim('{') {
 			return w.wrongType(tok, "an object")
 		}
-		return w.mapObject(t)
+		if err := w.mapObject(t); err != nil {
+			return err
+		}
+		return w.fillRaw(start, dst)
 	case reflect.Slice:
 		if tok == json.Delim('[') {
-			return w.array(t.Elem(), -1)
+			if dst.IsValid() {
+				dst.Set(reflect.MakeSlice(t, 0, 0)) // [] is an empty slice, not nil
+			}
+			return w.array(t.Elem(), -1, dst)
 		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			s, ok := tok.(string)
 			if !ok {
 				return w.wrongType(tok, "an array or a base64 string")
 			}
-			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+			b, err := base64.StdEncoding.DecodeString(s)
+			if err != nil {
 				return w.fail(ReasonWrongType, "%s must be standard base64", subject(w.path()))
+			}
+			if dst.IsValid() {
+				dst.SetBytes(b)
 			}
 			return nil
 		}
@@ -433,15 +512,23 @@ func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
 		if tok != json.Delim('[') {
 			return w.wrongType(tok, "an array")
 		}
-		return w.array(t.Elem(), t.Len())
+		return w.array(t.Elem(), t.Len(), dst)
 	case reflect.String:
-		if _, ok := tok.(string); !ok {
+		s, ok := tok.(string)
+		if !ok {
 			return w.wrongType(tok, "a string")
+		}
+		if dst.IsValid() {
+			dst.SetString(s)
 		}
 		return nil
 	case reflect.Bool:
-		if _, ok := tok.(bool); !ok {
+		b, ok := tok.(bool)
+		if !ok {
 			return w.wrongType(tok, "true or false")
+		}
+		if dst.IsValid() {
+			dst.SetBool(b)
 		}
 		return nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -451,9 +538,41 @@ func (w *walker) valueTok(tok json.Token, t reflect.Type, quoted bool) error {
 		if !ok {
 			return w.wrongType(tok, expected(t))
 		}
-		return w.numberFits(string(n), t)
+		return w.number(string(n), t, dst)
 	}
 	return w.fail(ReasonWrongType, "%s must be absent: its type cannot be decoded", subject(w.path()))
+}
+
+// fillRaw stores in dst, if valid, the value walked from offset start, as
+// json.Unmarshal would (for free-form values, json.RawMessage and maps).
+func (w *walker) fillRaw(start int64, dst reflect.Value) error {
+	if !dst.IsValid() {
+		return nil
+	}
+	if err := json.Unmarshal(w.data[start:w.dec.InputOffset()], dst.Addr().Interface()); err != nil {
+		return w.fail(ReasonWrongType, "%s has the wrong JSON type", subject(w.path()))
+	}
+	return nil
+}
+
+// number checks that the JSON number s fits t and stores it in dst if dst
+// is valid.
+func (w *walker) number(s string, t reflect.Type, dst reflect.Value) error {
+	if err := w.numberFits(s, t); err != nil || !dst.IsValid() {
+		return err
+	}
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		f, _ := strconv.ParseFloat(s, t.Bits())
+		dst.SetFloat(f)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		n, _ := strconv.ParseUint(s, 10, 64)
+		dst.SetUint(n)
+	default:
+		n, _ := strconv.ParseInt(s, 10, 64)
+		dst.SetInt(n)
+	}
+	return nil
 }
 
 // numberFits checks that the JSON number s fits t, a numeric kind.
@@ -541,8 +660,8 @@ func (w *walker) quoted(tok json.Token, t reflect.Type) error {
 }
 
 // unmarshaler walks a value bound for a json.Unmarshaler and lets the type
-// judge it.
-func (w *walker) unmarshaler(tok json.Token, t reflect.Type, declaredPointer bool) error {
+// judge it, decoding into dst if dst is valid.
+func (w *walker) unmarshaler(tok json.Token, t reflect.Type, declaredPointer bool, dst reflect.Value) error {
 	var raw []byte
 	if tok == nil {
 		if declaredPointer {
@@ -556,20 +675,23 @@ func (w *walker) unmarshaler(tok json.Token, t reflect.Type, declaredPointer boo
 		}
 		raw = w.data[start:w.dec.InputOffset()]
 	}
-	u := reflect.New(t).Interface().(json.Unmarshaler)
-	if err := u.UnmarshalJSON(raw); err != nil {
+	target := dst
+	if !target.IsValid() {
+		target = reflect.New(t).Elem()
+	}
+	if err := target.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
 		return w.invalid(err)
 	}
 	return nil
 }
 
-// object checks the members of a struct; '{' has been read.
-func (w *walker) object(t reflect.Type) error {
+// object checks the members of a struct (si), storing them in dst if dst
+// is valid; '{' has been read.
+func (w *walker) object(si *structInfo, dst reflect.Value) error {
 	if err := w.enter(); err != nil {
 		return err
 	}
 	defer w.leave()
-	si := structFields(t)
 	var seen []int
 	for {
 		tok, err := w.next(true)
@@ -600,7 +722,11 @@ func (w *walker) object(t reflect.Type) error {
 		seen = append(seen, i)
 		f := &si.fields[i]
 		w.push(f.name, false)
-		if err := w.value(f.typ, f.quoted); err != nil {
+		var fdst reflect.Value
+		if dst.IsValid() {
+			fdst = dst.FieldByIndex(f.index) // no embedded pointer (see fillable)
+		}
+		if err := w.value(f.typ, f.quoted, f.plain, fdst, si.sub(i)); err != nil {
 			return err
 		}
 		w.pop()
@@ -624,11 +750,12 @@ func (w *walker) mapObject(t reflect.Type) error {
 			return w.fail(ReasonWrongType, "%s must be absent: its type cannot be decoded", subject(w.path()))
 		}
 	}
+	plainStr := plainString(t.Elem())
 	return w.members(func(key string) error {
 		if err := w.mapKey(key, kt, keyText); err != nil {
 			return err
 		}
-		return w.value(t.Elem(), false)
+		return w.value(t.Elem(), false, plainStr, reflect.Value{}, nil)
 	})
 }
 
@@ -694,13 +821,15 @@ func (w *walker) mapKey(key string, kt reflect.Type, keyText bool) error {
 	return nil
 }
 
-// array checks the elements of an array or slice; '[' has been read. max
-// is the length of a Go array, or -1 for a slice.
-func (w *walker) array(elem reflect.Type, max int) error {
+// array checks the elements of an array or slice, storing them in dst if
+// dst is valid; '[' has been read. max is the length of a Go array, or -1
+// for a slice.
+func (w *walker) array(elem reflect.Type, max int, dst reflect.Value) error {
 	if err := w.enter(); err != nil {
 		return err
 	}
 	defer w.leave()
+	sub := structOf(elem)
 	for i := 0; ; i++ {
 		tok, err := w.next(false)
 		if err != nil {
@@ -713,7 +842,15 @@ func (w *walker) array(elem reflect.Type, max int) error {
 			return w.fail(ReasonWrongType, "%s must have at most %d elements", subject(w.path()), max)
 		}
 		w.pushIndex(i)
-		if err := w.valueTok(tok, elem, false); err != nil {
+		var edst reflect.Value
+		if dst.IsValid() {
+			if dst.Kind() == reflect.Slice {
+				dst.Grow(1)
+				dst.SetLen(i + 1)
+			}
+			edst = dst.Index(i)
+		}
+		if err := w.valueTok(tok, elem, false, edst, sub); err != nil {
 			return err
 		}
 		w.pop()
