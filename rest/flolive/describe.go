@@ -29,7 +29,8 @@ const codeTable = "Refusals are the NAK `{\"errorCode\",\"errorMessage\",\"conte
 	"| VALIDATION_1006 | 413 | Request body is too large (1 MiB) |\n" +
 	"| VALIDATION_1007 | 400 | items must hold 1 to 200 moves |\n" +
 	"| VALIDATION_1008 | 400 | requestId must be a UUID |\n" +
-	"| VALIDATION_1009 | (bulk item) | Subscriber is already moved by an earlier item of this request |\n"
+	"| VALIDATION_1009 | (bulk item) | Subscriber is already moved by an earlier item of this request |\n" +
+	"| VALIDATION_1010 | 415 | Unsupported media type: Content-Type must be application/json (a body without Content-Type is read as JSON) |\n"
 
 const eligibility = "Eligibility (level 0 is the requester's own account): from the own account to one of its level-1 sub-accounts; " +
 	"from a level-1 sub-account to another; back to the own account from any depth. A subscriber below level 1 is seen in the " +
@@ -75,6 +76,7 @@ func Describe(d *openapi.Doc) {
 			unauthorized,
 			nak(http.StatusNotFound, "SUBSCRIBER_1002 or CUSTOMER_1008: no such subscriber, or the target is not eligible."),
 			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
+			nak(http.StatusUnsupportedMediaType, "VALIDATION_1010: the Content-Type is not application/json or application/*+json (a body without one is read as JSON)."),
 			nak(http.StatusUnprocessableEntity, "SUBSCRIBER_1023: the move is refused."),
 			tooMany,
 			unavailable,
@@ -92,6 +94,7 @@ func Describe(d *openapi.Doc) {
 			nak(http.StatusBadRequest, "VALIDATION_1004, VALIDATION_1005 or VALIDATION_1007: the request is malformed."),
 			unauthorized,
 			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
+			nak(http.StatusUnsupportedMediaType, "VALIDATION_1010: the Content-Type is not application/json or application/*+json (a body without one is read as JSON)."),
 			{Status: http.StatusUnprocessableEntity, Description: "SUBSCRIBER_1023: no move accepted; content lists every refused item.", Body: Page[BulkResult]{}},
 			tooMany,
 			unavailable,

@@ -40,6 +40,7 @@ var (
 	errBulkSize        = wireError{"VALIDATION_1007", http.StatusBadRequest, fmt.Sprintf("items must hold 1 to %d moves", maxBulkItems)}
 	errBadRequestID    = wireError{"VALIDATION_1008", http.StatusBadRequest, "requestId must be a UUID"}
 	errDuplicateInBulk = wireError{"VALIDATION_1009", http.StatusBadRequest, "Subscriber is already moved by an earlier item of this request"}
+	errMediaType       = wireError{"VALIDATION_1010", http.StatusUnsupportedMediaType, "Unsupported media type: Content-Type must be application/json"}
 	errRateLimited     = wireError{"RATE_1001", http.StatusTooManyRequests, "Too many requests, retry later"}
 )
 
@@ -56,6 +57,7 @@ var reasonTable = map[core.Reason]wireError{
 	core.ReasonLoginFailed:          errUnauthorized,
 	core.ReasonRateLimited:          errRateLimited,
 	core.ReasonTooLarge:             errTooLarge,
+	core.ReasonMediaType:            errMediaType,
 	core.ReasonInternal:             errUnavailable,
 	core.ReasonUnavailable:          errUnavailable,
 }

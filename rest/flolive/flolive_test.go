@@ -352,3 +352,37 @@ func TestCustomerIDCase(t *testing.T) {
 	assert.Equal(t, flolive.StatusSuccess, e.wait(t, acmeKey, id).Status)
 	assert.Equal(t, sparta, e.visible(t, "iccid", simICCID(4)))
 }
+
+// A body declared in a media type other than JSON is refused with the NAK
+// VALIDATION_1010 (415) before anything is checked against the inventory;
+// application/json and application/*+json (any case, with parameters),
+// or no Content-Type at all (legacy partners), are read.
+func TestContentType(t *testing.T) {
+	e := newEnv(t)
+	bulk := func(n int) string {
+		return `{"items":[{"type":"iccid","value":"` + simICCID(n) + `","targetCustomerId":"` + sparta + `"}]}`
+	}
+	for _, tc := range []struct {
+		path, contentType, body string
+		status                  int
+		code                    string
+	}{
+		{movePath("iccid", simICCID(4)), "text/plain", moveBody(sparta), 415, "VALIDATION_1010"},
+		{movePath("iccid", simICCID(4)), "application/x-www-form-urlencoded", moveBody(sparta), 415, "VALIDATION_1010"}, // curl -d without -H
+		{flolive.PathBulkMove, "text/xml", bulk(4), 415, "VALIDATION_1010"},
+		{movePath("iccid", simICCID(5)), "application/json", moveBody(sparta), 200, ""},
+		{movePath("iccid", simICCID(6)), "Application/Json; charset=utf-8", moveBody(sparta), 200, ""},
+		{movePath("iccid", simICCID(7)), "application/problem+json", moveBody(sparta), 200, ""},
+		{movePath("iccid", simICCID(8)), "", moveBody(sparta), 200, ""},
+		{flolive.PathBulkMove, "", bulk(9), 200, ""},
+	} {
+		t.Run(tc.path+" "+tc.contentType, func(t *testing.T) {
+			status, _, body := e.Do(t, http.MethodPut, tc.path, map[string]string{"Authorization": "Bearer " + acmeKey, "Content-Type": tc.contentType}, tc.body)
+			assert.Equal(t, tc.status, status, body)
+			if tc.code != "" {
+				assert.Equal(t, `{"errorCode":"VALIDATION_1010","errorMessage":"Unsupported media type: Content-Type must be application/json","content":"","pageable":null}`, body)
+			}
+		})
+	}
+	assert.Equal(t, acme, e.visible(t, "iccid", simICCID(4)), "a refused move moves nothing")
+}

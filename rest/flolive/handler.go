@@ -35,6 +35,8 @@
 //	VALIDATION_1007  400   items must hold 1 to 200 moves: got N                bulk request with no item or more than 200
 //	VALIDATION_1008  400   requestId must be a UUID                             malformed {requestId}
 //	VALIDATION_1009  (bulk item only)  Subscriber is already moved by an earlier item of this request
+//	VALIDATION_1010  415   Unsupported media type: Content-Type must be application/json
+//	                                                                            a body sent with another Content-Type (none is accepted)
 //
 // The document's codes keep its messages byte for byte; simgate's codes
 // (AUTH_, RATE_, VALIDATION_) may add a colon and a detail. The two CUSTOMER_1008
@@ -57,6 +59,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest"
 	"simgate/rest/jsonx"
 )
 
@@ -362,6 +365,9 @@ func (h *Handler) authenticate(c echo.Context) (core.Partner, error) {
 
 // decode reads and strictly decodes a request body into v.
 func (h *Handler) decode(c echo.Context, v any) error {
+	if err := rest.CheckJSONBody(c.Request()); err != nil {
+		return err
+	}
 	raw, err := jsonx.ReadBody(c.Request().Body, h.opts.Limits.MaxBytes)
 	if err != nil {
 		var je *jsonx.Error

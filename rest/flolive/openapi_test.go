@@ -1,6 +1,7 @@
 package flolive_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -68,4 +69,10 @@ func TestOpenAPIDescribesTheHandler(t *testing.T) {
 			}
 		})
 	}
+	// A refused media type: the request breaks the document, the answer conforms.
+	plain := map[string]string{"Authorization": "Bearer " + acmeKey, "Content-Type": "text/plain"}
+	status, h, answer := e.Do(t, http.MethodPut, movePath("iccid", simICCID(4)), plain, moveBody(sparta))
+	require.Equal(t, http.StatusUnsupportedMediaType, status, answer)
+	require.Error(t, c.Check(t, resttest.Exchange{Method: http.MethodPut, Path: movePath("iccid", simICCID(4)), Header: plain, Body: moveBody(sparta),
+		Status: status, AnswerHeader: h, Answer: answer}))
 }

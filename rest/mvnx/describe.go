@@ -25,6 +25,7 @@ func Describe(d *openapi.Doc) {
 			refused(http.StatusBadRequest, "Malformed request (every problem listed with its field path)"),
 			refused(http.StatusUnauthorized, "Wrong userName / userPassword"),
 			refused(http.StatusRequestEntityTooLarge, "Body over 1 MiB"),
+			refused(http.StatusUnsupportedMediaType, "Content-Type present and not JSON (application/json or application/*+json; a body without Content-Type is read as JSON): code UNSUPPORTED_MEDIA_TYPE"),
 			refused(http.StatusUnprocessableEntity, "messageId already used with another request"),
 			{Status: http.StatusTooManyRequests, Description: `Over the reseller's request rate, or too many failed logins for this userName or from this address: code "RATE_LIMITED"; retry after the Retry-After header's seconds.`,
 				Body: Ack{}, Headers: map[string]string{"Retry-After": "Seconds to wait before retrying."}},

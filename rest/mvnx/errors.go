@@ -25,6 +25,7 @@ var errorTable = map[core.Reason]wireError{
 	core.ReasonInternal:         {http.StatusServiceUnavailable, "Service unavailable, please retry"},
 	core.ReasonRateLimited:      {http.StatusTooManyRequests, "Too many requests, please retry later"},
 	core.ReasonMethodNotAllowed: {http.StatusMethodNotAllowed, ""},
+	core.ReasonMediaType:        {http.StatusUnsupportedMediaType, ""},
 
 	// Outcomes of one subscriber, reported in its response message.
 	core.ReasonSIMRequired:        {http.StatusBadRequest, "Device.SIM is required"},

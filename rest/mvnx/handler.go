@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest"
 	"simgate/rest/jsonx"
 )
 
@@ -65,6 +66,9 @@ func (h *Handler) Register(e *echo.Echo) {
 
 func (h *Handler) activate(c echo.Context) error {
 	ctx := c.Request().Context()
+	if err := rest.CheckJSONBody(c.Request()); err != nil {
+		return h.refuse(c, nil, err)
+	}
 	raw, err := jsonx.ReadBody(c.Request().Body, h.opts.Limits.MaxBytes)
 	if err != nil {
 		var je *jsonx.Error

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"simgate/core"
+	"simgate/rest/mvnx"
 	"simgate/rest/resttest"
 )
 
@@ -232,4 +233,42 @@ func TestRepeatedSIMRefused(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status, answer)
 	a := parseAck(t, answer)
 	assert.Equal(t, "ActivateSubscriberResellerRequest.SubscriberReseller[1].Device.SIM repeats an earlier subscriber's SIM", a.RequestAcknowledgement.Response.Description)
+}
+
+// A body declared in a media type other than JSON is refused with 415 in
+// the acknowledgement's shape; application/json and application/*+json
+// (any case, with parameters), or no Content-Type at all (legacy
+// partners), are read. The accepted cases are one request: the first is
+// activated, the others replay its acknowledgement.
+func TestContentType(t *testing.T) {
+	e := newEnv(t)
+	body := strings.ReplaceAll(readCase(t, "new_device_provided_number"), placeholder, e.ReturnURL)
+	for _, tc := range []struct {
+		contentType string
+		status      int
+		code        string
+	}{
+		{"text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"}, // curl -d without -H
+		{"application/xml", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"application/jsonp", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"application/+json", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"text/json", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"application/json", 200, "0"},
+		{"application/json; charset=utf-8", 200, "0"},
+		{"Application/JSON;Charset=UTF-8", 200, "0"},
+		{"application/vnd.att.mvnx+json", 200, "0"},
+		{"", 200, "0"},
+	} {
+		t.Run(tc.contentType, func(t *testing.T) {
+			status, _, answer := e.Do(t, http.MethodPost, mvnx.Path, map[string]string{"Content-Type": tc.contentType}, body)
+			assert.Equal(t, tc.status, status, answer)
+			ack := parseAck(t, answer)
+			assert.Equal(t, tc.code, ack.RequestAcknowledgement.Response.Code)
+			if tc.status == 415 {
+				assert.Equal(t, "Content-Type must be application/json", ack.RequestAcknowledgement.Response.Description)
+			}
+		})
+	}
+	e.notifications(t, 1)
 }

@@ -21,4 +21,11 @@ func TestOpenAPIDescribesTheHandler(t *testing.T) {
 		require.NoError(t, c.Check(t, resttest.Exchange{Method: http.MethodPost, Path: mvnx.Path, Body: body,
 			Status: status, AnswerHeader: h, Answer: answer}), name)
 	}
+	// A refused media type: the request breaks the document, the answer conforms.
+	plain := map[string]string{"Content-Type": "text/plain"}
+	body := strings.ReplaceAll(readCase(t, "activate_document_shape"), placeholder, e.ReturnURL)
+	status, h, answer := e.Do(t, http.MethodPost, mvnx.Path, plain, body)
+	require.Equal(t, http.StatusUnsupportedMediaType, status, answer)
+	require.Error(t, c.Check(t, resttest.Exchange{Method: http.MethodPost, Path: mvnx.Path, Header: plain, Body: body,
+		Status: status, AnswerHeader: h, Answer: answer}))
 }

@@ -18,18 +18,24 @@ func Describe(d *openapi.Doc) {
 	tooMany := openapi.Response{Status: http.StatusTooManyRequests,
 		Description: "RATE_LIMITED: over the customer's request rate; retry after the Retry-After header's seconds.", Body: Failure{},
 		Headers: map[string]string{HeaderCorrelationID: echoed[HeaderCorrelationID], "Retry-After": "Seconds to wait before retrying."}}
+	// A body whose Content-Type is present and not JSON; none is read as JSON.
+	mediaType := openapi.Response{Status: http.StatusUnsupportedMediaType, Description: "UNSUPPORTED_MEDIA_TYPE: the Content-Type is not application/json or application/*+json (a body without one is read as JSON).", Body: Failure{}, Headers: echoed}
 	failures := func(statuses ...int) []openapi.Response {
 		out := []openapi.Response{{Status: http.StatusOK, Description: `Accepted: {"status":"Success"}; the outcome follows as a notification and through the transaction query.`, Body: Ack{}, Headers: echoed}}
 		for _, s := range statuses {
-			if s == http.StatusTooManyRequests {
+			switch s {
+			case http.StatusTooManyRequests:
 				out = append(out, tooMany)
+				continue
+			case http.StatusUnsupportedMediaType:
+				out = append(out, mediaType)
 				continue
 			}
 			out = append(out, openapi.Response{Status: s, Description: http.StatusText(s) + ": every problem with its code, field and message.", Body: Failure{}, Headers: echoed})
 		}
 		return out
 	}
-	common := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests, http.StatusInternalServerError}
+	common := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusInternalServerError}
 	tags := []string{"Wholesale Subscription (SPS)"}
 	d.Add(openapi.Op{
 		Method: http.MethodPost, Path: PathActivate, OperationID: "activateSubscription", Tags: tags, Security: []string{"bearer"}, Params: headers,
@@ -63,6 +69,7 @@ func Describe(d *openapi.Doc) {
 			{Status: http.StatusOK, Description: "The setting and the signing secret's id; the secret itself the first time only.", Body: CallbackAnswer{}, Headers: echoed},
 			{Status: http.StatusBadRequest, Body: Failure{}, Headers: echoed},
 			{Status: http.StatusUnauthorized, Body: Failure{}, Headers: echoed},
+			mediaType,
 			tooMany,
 		},
 	})

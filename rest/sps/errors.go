@@ -24,6 +24,7 @@ var errorTable = map[core.Reason]wireError{
 	core.ReasonDuplicateTxID:    {http.StatusConflict, "DUPLICATE_TRANSACTION", "partnerTransactionId was already used with a different request"},
 	core.ReasonRateLimited:      {http.StatusTooManyRequests, "RATE_LIMITED", "Too many requests, retry later"},
 	core.ReasonMethodNotAllowed: {http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", ""},
+	core.ReasonMediaType:        {http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", ""},
 	core.ReasonUnavailable:      {http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error"},
 	core.ReasonInternal:         {http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error"},
 
@@ -83,6 +84,8 @@ func fieldOf(f string) string {
 		return HeaderCustomerID
 	case "authorization":
 		return "Authorization"
+	case "content_type":
+		return "Content-Type"
 	}
 	return f
 }

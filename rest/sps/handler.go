@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest"
 	"simgate/rest/callback"
 	"simgate/rest/jsonx"
 )
@@ -170,6 +171,9 @@ func callerOf(c echo.Context) *caller { return c.Get(callerKey).(*caller) }
 
 // decode reads a strict JSON body into v.
 func (h *Handler) decode(c echo.Context, v any) error {
+	if err := rest.CheckJSONBody(c.Request()); err != nil {
+		return err
+	}
 	lim := h.opts.Limits
 	raw, err := jsonx.ReadBody(c.Request().Body, lim.MaxBytes)
 	if err == nil {

@@ -33,4 +33,11 @@ func TestOpenAPIDescribesTheHandlers(t *testing.T) {
 			require.NoError(t, err, "%s %s", call.method, call.path)
 		}
 	}
+	// A refused media type: the request breaks the document, the answer conforms.
+	plain := headers(demoKey, "Content-Type", "text/plain")
+	body := resttest.ReadCase(t, "sps", "pool_number")
+	status, h, answer := e.Do(t, http.MethodPost, sps.PathActivate, plain, body)
+	require.Equal(t, http.StatusUnsupportedMediaType, status, answer)
+	require.Error(t, c.Check(t, resttest.Exchange{Method: http.MethodPost, Path: sps.PathActivate, Header: plain, Body: body,
+		Status: status, AnswerHeader: h, Answer: answer}))
 }

@@ -311,3 +311,37 @@ func TestIdempotencyAndNoCallback(t *testing.T) {
 	status, _, body = e.Do(t, http.MethodPut, sps.PathCallback, headers(demoKey), `{"callbackUrl":"ftp://example.com"}`)
 	assert.Equal(t, http.StatusBadRequest, status, body)
 }
+
+// A body declared in a media type other than JSON is refused with 415 in
+// the Failure shape, naming the header; application/json and
+// application/*+json (any case, with parameters), or no Content-Type at
+// all (legacy partners), are read. The accepted activations are one
+// request: the first is stored, the others replay its answer.
+func TestContentType(t *testing.T) {
+	e := newEnv(t)
+	activate := resttest.ReadCase(t, "sps", "pool_number")
+	for _, tc := range []struct {
+		method, path, contentType, body string
+		status                          int
+	}{
+		{http.MethodPost, sps.PathActivate, "text/plain", activate, 415},
+		{http.MethodPost, sps.PathActivate, "application/x-www-form-urlencoded", activate, 415}, // curl -d without -H
+		{http.MethodPost, sps.PathActivate, "application/xml; charset=utf-8", activate, 415},
+		{http.MethodPost, sps.PathStatus, "text/plain", `{"partnerTransactionId":"T-ct","iccid":"11986621644523024502","action":"Suspend"}`, 415},
+		{http.MethodPut, sps.PathCallback, "multipart/form-data; boundary=x", `{"callbackUrl":"` + e.ReturnURL + `"}`, 415},
+		{http.MethodPost, sps.PathActivate, "application/json", activate, 200},
+		{http.MethodPost, sps.PathActivate, "application/json;charset=UTF-8", activate, 200},
+		{http.MethodPost, sps.PathActivate, "APPLICATION/JSON", activate, 200},
+		{http.MethodPost, sps.PathActivate, "application/vnd.dish.sps+json", activate, 200},
+		{http.MethodPost, sps.PathActivate, "", activate, 200},
+		{http.MethodPut, sps.PathCallback, "", `{"callbackUrl":"` + e.ReturnURL + `"}`, 200},
+	} {
+		t.Run(tc.path+" "+tc.contentType, func(t *testing.T) {
+			status, _, body := e.Do(t, tc.method, tc.path, headers(demoKey, "Content-Type", tc.contentType), tc.body)
+			assert.Equal(t, tc.status, status, body)
+			if tc.status == 415 {
+				assert.JSONEq(t, `{"status":"Failure","errors":[{"code":"UNSUPPORTED_MEDIA_TYPE","field":"Content-Type","message":"Content-Type must be application/json"}]}`, body)
+			}
+		})
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest"
 	"simgate/rest/callback"
 	"simgate/rest/jsonx"
 )
@@ -153,7 +154,7 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// type carries the charset. One hook covers every answer, echo's
 		// own 404 and 405 included.
 		res.Before(func() {
-			if mediaType(res.Header().Get(echo.HeaderContentType)) == echo.MIMEApplicationJSON {
+			if rest.MediaType(res.Header().Get(echo.HeaderContentType)) == echo.MIMEApplicationJSON {
 				res.Header().Set(echo.HeaderContentType, MediaType)
 			}
 		})
@@ -410,7 +411,7 @@ func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]boo
 }
 
 func (h *Handler) patch(c echo.Context) error {
-	if mt := mediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != MergePatch && mt != echo.MIMEApplicationJSON {
+	if mt := rest.MediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != MergePatch && mt != echo.MIMEApplicationJSON {
 		return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMediaType, "content_type", "PATCH takes %s", MergePatch))
 	}
 	var p ProductOrderPatch
@@ -755,11 +756,6 @@ func (h *Handler) project(c echo.Context, status int, v any, fields map[string]b
 		return h.fail(c, core.Internal(err))
 	}
 	return c.JSON(status, p)
-}
-
-func mediaType(ct string) string {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.ToLower(strings.TrimSpace(mt))
 }
 
 func truncate(s string, n int) string {
