@@ -42,7 +42,7 @@ func Describe(d *openapi.Doc) {
 			"Nothing is scheduled: a requestedStartDate more than 5 minutes ahead is refused (REQUESTED_START_NOT_SUPPORTED).",
 		Request: ProductOrderCreate{},
 		Responses: append([]openapi.Response{{Status: http.StatusCreated, Description: "The acknowledged order.", Body: ProductOrder{}, Headers: location}},
-			errs(with(http.StatusRequestEntityTooLarge)...)...),
+			errs(with(http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathOrders, OperationID: "listProductOrder", Tags: tags, Security: sec,
@@ -82,7 +82,7 @@ func Describe(d *openapi.Doc) {
 		Description: "Only an acknowledged order (no item started); it is then cancelled at once (state done).",
 		Request:     CancelProductOrderCreate{},
 		Responses: append([]openapi.Response{{Status: http.StatusCreated, Body: CancelProductOrder{}, Headers: location}},
-			errs(with(http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge)...)...),
+			errs(with(http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathCancels, OperationID: "listCancelProductOrder", Tags: tags, Security: sec,
@@ -102,7 +102,7 @@ func Describe(d *openapi.Doc) {
 			"(e.g. /listener/productOrderCreateEvent). query: empty for every event, or eventType=<type>[,<type>...].",
 		Request: HubInput{},
 		Responses: append([]openapi.Response{{Status: http.StatusCreated, Body: Hub{}, Headers: location}},
-			errs(with(http.StatusConflict, http.StatusRequestEntityTooLarge)...)...),
+			errs(with(http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)...)...),
 	})
 	d.Add(openapi.Op{
 		Method: http.MethodDelete, Path: PathHub, OperationID: "unregisterListener", Tags: tags, Security: sec,

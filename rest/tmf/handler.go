@@ -199,6 +199,9 @@ func invalid(format string, args ...any) error {
 
 // decode reads a strict JSON body into v.
 func (h *Handler) decode(c echo.Context, v any) error {
+	if err := rest.CheckJSONBody(c.Request()); err != nil {
+		return err
+	}
 	lim := h.opts.Limits
 	raw, err := jsonx.ReadBody(c.Request().Body, lim.MaxBytes)
 	if err == nil {
@@ -287,7 +290,12 @@ func (h *Handler) create(c echo.Context) error {
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }
 
+// readBody reads a JSON body within the limit; one declared in another
+// media type is refused unread.
 func (h *Handler) readBody(c echo.Context) ([]byte, error) {
+	if err := rest.CheckJSONBody(c.Request()); err != nil {
+		return nil, err
+	}
 	raw, err := jsonx.ReadBody(c.Request().Body, h.opts.Limits.MaxBytes)
 	if err != nil {
 		return nil, decodeError(err, h.opts.Limits.MaxBytes)

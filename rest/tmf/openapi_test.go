@@ -36,6 +36,9 @@ func TestOpenAPIDescribesTheHandlers(t *testing.T) {
 	check(http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "ctk_default"), true)
 	check(http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "err_item_rules"), false)
 	check(http.MethodPost, tmf.PathOrders, auth(demoKey), resttest.ReadCase(t, "tmf", "err_unknown_field"), false)
+	plain := map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": "text/plain"}
+	check(http.MethodPost, tmf.PathOrders, plain, resttest.ReadCase(t, "tmf", "create_line"), false)
+	check(http.MethodPost, tmf.PathHubs, plain, `{"callback":"https://example.com/x"}`, false)
 	settle(t, e, o.ID)
 	check(http.MethodGet, tmf.PathOrders, auth(demoKey), "", true)
 	check(http.MethodGet, tmf.PathOrders+"?fields=state&state=partial&offset=0&limit=10", auth(demoKey), "", true)

@@ -144,6 +144,9 @@ func TestErrors(t *testing.T) {
 		{"err_hub_callback", http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"ftp://example.com/x"}`, 400, "INVALID_REQUEST"},
 		{"err_hub_query", http.MethodPost, tmf.PathHubs, auth(demoKey), `{"callback":"https://example.com/x","query":"state=completed"}`, 400, "INVALID_REQUEST"},
 		{"err_hub_not_found", http.MethodDelete, tmf.PathHubs + "/unknown", auth(demoKey), "", 404, "NOT_FOUND"},
+		{"err_create_media_type", http.MethodPost, tmf.PathOrders, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": "text/plain"}, resttest.ReadCase(t, "tmf", "create_line"), 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"err_cancel_media_type", http.MethodPost, tmf.PathCancels, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": "application/x-www-form-urlencoded"}, `{"productOrder":{"id":"` + line.ID + `"}}`, 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"err_hub_media_type", http.MethodPost, tmf.PathHubs, map[string]string{"Authorization": "Bearer " + demoKey, "Content-Type": "application/xml"}, `{"callback":"https://example.com/x"}`, 415, "UNSUPPORTED_MEDIA_TYPE"},
 		{"err_method", http.MethodPut, tmf.PathOrders + "/" + line.ID, auth(demoKey), `{}`, 405, "METHOD_NOT_ALLOWED"},
 		{"err_unknown_path", http.MethodGet, tmf.Base + "/productOffering", auth(demoKey), "", 404, "NOT_FOUND"},
 	} {
