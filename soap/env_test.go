@@ -69,9 +69,17 @@ func newEcho(t testing.TB, cfg core.Config, mw ...echo.MiddlewareFunc) (*echo.Ec
 // post sends a raw SOAP request and answers status and body.
 func (e *env) post(t testing.TB, path, body string) (int, string) {
 	t.Helper()
+	return e.postAs(t, path, "text/xml; charset=utf-8", body)
+}
+
+// postAs is post with the given Content-Type ("" for none).
+func (e *env) postAs(t testing.TB, path, contentType, body string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.url+path, strings.NewReader(body))
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()

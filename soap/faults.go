@@ -69,6 +69,7 @@ var faults = map[core.Reason]fault{
 	core.ReasonUnknownOp:           {"Client", ""},
 	core.ReasonTooLarge:            {"Client", ""},
 	core.ReasonMethodNotAllowed:    {"Client", ""},
+	core.ReasonMediaType:           {"Client", ""},
 	reasonMustUnderstand:           {"MustUnderstand", ""},
 	core.ReasonRateLimited:         {"Client", "Too many requests, retry later"},
 	core.ReasonUnavailable:         {"Server", "Service temporarily unavailable, please retry"},

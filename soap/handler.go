@@ -2,8 +2,10 @@ package soap
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -71,6 +73,9 @@ func (h *Handler) Register(e *echo.Echo) {
 // dispatch reads the body within the limit, scans it and hands the
 // operation to serve. Every refusal is a SOAP fault.
 func (h *Handler) dispatch(c echo.Context, serve func(echo.Context, *request) error) error {
+	if err := checkContentType(c.Request()); err != nil {
+		return h.fault(c, err)
+	}
 	raw, err := readBody(c.Request(), h.opts.Limits.MaxBody)
 	if err != nil {
 		return h.fault(c, err)
@@ -83,6 +88,29 @@ func (h *Handler) dispatch(c echo.Context, serve func(echo.Context, *request) er
 		return h.fault(c, unknownOp("{"+req.op.Space+"}"+req.op.Local))
 	}
 	return serve(c, req)
+}
+
+// checkContentType refuses, unread, a body declared in a media type other
+// than SOAP's: text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2, which
+// the envelope check then refuses by name, more helpfully than a media
+// type would). A body without Content-Type is read as XML: legacy clients
+// send none. More than one Content-Type line names no one type.
+func checkContentType(r *http.Request) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	values := r.Header.Values(echo.HeaderContentType)
+	if len(values) == 0 || len(values) == 1 && strings.TrimSpace(values[0]) == "" {
+		return nil
+	}
+	if len(values) == 1 {
+		// The media type is answered even when a parameter is malformed.
+		mt, _, err := mime.ParseMediaType(values[0])
+		if (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) && (mt == "text/xml" || mt == "application/soap+xml") {
+			return nil
+		}
+	}
+	return core.Errorf(core.KindInvalid, core.ReasonMediaType, "content_type", "Content-Type must be text/xml (SOAP 1.1)")
 }
 
 // readBody reads the body within limit. A declared length over the limit
@@ -310,8 +338,8 @@ func (h *Handler) reply(c echo.Context, v any) error {
 	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", body)
 }
 
-// fault answers err as a SOAP fault: HTTP 500 (413 for size, 429 with
-// Retry-After when rate limited), the table's faultstring, and the reason
+// fault answers err as a SOAP fault: HTTP 500 (413 for size, 405 for a
+// method, 415 for a media type, 429 with Retry-After when rate limited), the table's faultstring, and the reason
 // in a typed detail. Server faults are logged with their cause; the caller
 // sees only the table's text.
 func (h *Handler) fault(c echo.Context, err error) error {
@@ -326,8 +354,11 @@ func (h *Handler) fault(c echo.Context, err error) error {
 	} else {
 		h.log.InfoContext(ctx, "soap client fault", "reason", r, "faultstring", f.message)
 	}
-	if r == core.ReasonMethodNotAllowed {
+	switch r {
+	case core.ReasonMethodNotAllowed:
 		status = http.StatusMethodNotAllowed
+	case core.ReasonMediaType:
+		status = http.StatusUnsupportedMediaType
 	}
 	if secs, ok := core.RetryAfterSeconds(err); ok {
 		status = http.StatusTooManyRequests

@@ -375,3 +375,39 @@ func TestWSDLServed(t *testing.T) {
 		assert.Contains(t, string(body), `location="`+e.url+`/userapi/`+svc+`"`, path)
 	}
 }
+
+// SOAP 1.1 is sent as text/xml (SOAP 1.2's application/soap+xml reaches
+// the envelope check, which names the version it serves); a body declared
+// in any other media type is refused with a Client fault and 415 before it
+// is read. No Content-Type at all is read as XML (legacy clients).
+func TestContentType(t *testing.T) {
+	e := newEnv(t)
+	login := readCase(t, "login")
+	for _, tc := range []struct {
+		contentType string
+		status      int
+	}{
+		{"text/xml", http.StatusOK},
+		{"text/xml; charset=utf-8", http.StatusOK},
+		{`Text/XML; charset="UTF-8"`, http.StatusOK},
+		{`application/soap+xml; charset=utf-8; action="urn:emersion:userapi/login"`, http.StatusOK},
+		{"", http.StatusOK},
+		{"application/json", http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", http.StatusUnsupportedMediaType}, // curl -d without -H
+		{"text/plain", http.StatusUnsupportedMediaType},
+		{"application/xml", http.StatusUnsupportedMediaType},
+		{"text/xml, text/plain", http.StatusUnsupportedMediaType},
+	} {
+		t.Run(tc.contentType, func(t *testing.T) {
+			status, body := e.postAs(t, soap.PathAuthentication, tc.contentType, login)
+			require.Equal(t, tc.status, status, body)
+			if tc.status == http.StatusOK {
+				return
+			}
+			f := parseFault(t, body)
+			assert.Equal(t, "SOAP-ENV:Client", f.Code)
+			assert.Equal(t, "UNSUPPORTED_MEDIA_TYPE", f.Reason)
+			assert.Equal(t, "Content-Type must be text/xml (SOAP 1.1)", f.String)
+		})
+	}
+}

@@ -141,6 +141,9 @@ func TestKill9DuringLoad(t *testing.T) {
 	send := func(method, path string, headers map[string]string, body string) (int, string, error) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		if strings.HasPrefix(path, "/userapi/") {
+			req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		}
 		for k, v := range headers {
 			req.Header.Set(k, v)
 		}

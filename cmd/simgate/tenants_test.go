@@ -101,6 +101,9 @@ func (w *world) do(method, path string, headers map[string]string, body string) 
 	req, err := http.NewRequest(method, w.url+path, strings.NewReader(body))
 	require.NoError(w.t, err)
 	req.Header.Set("Content-Type", "application/json")
+	if strings.HasPrefix(path, "/userapi/") {
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
