@@ -21,6 +21,7 @@ const codeTable = "Refusals are the NAK `{\"errorCode\",\"errorMessage\",\"conte
 	"| SUBSCRIBER_1023 | 422 | Failed to move subscriber |\n" +
 	"| AUTH_1001 | 401 | Missing or invalid API key |\n" +
 	"| RATE_1001 | 429 | Too many requests, retry later (over the partner's request rate; Retry-After: seconds) |\n" +
+	"| METHOD_1001 | 405 | Method not allowed (a method the path does not serve; Allow: the methods it does) |\n" +
 	"| VALIDATION_1001 | 400 | Invalid subscriber type (imsi, iccid, msisdn, imei) |\n" +
 	"| VALIDATION_1002 | 400 | Invalid subscriber value (imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16 digits) |\n" +
 	"| VALIDATION_1003 | 400 | targetCustomerId is required and must be a UUID |\n" +

@@ -42,6 +42,7 @@ var (
 	errDuplicateInBulk = wireError{"VALIDATION_1009", http.StatusBadRequest, "Subscriber is already moved by an earlier item of this request"}
 	errMediaType       = wireError{"VALIDATION_1010", http.StatusUnsupportedMediaType, "Unsupported media type: Content-Type must be application/json"}
 	errRateLimited     = wireError{"RATE_1001", http.StatusTooManyRequests, "Too many requests, retry later"}
+	errMethod          = wireError{"METHOD_1001", http.StatusMethodNotAllowed, "Method not allowed"}
 )
 
 // reasonTable is this front end's one table from core reasons to the wire.
@@ -58,6 +59,7 @@ var reasonTable = map[core.Reason]wireError{
 	core.ReasonRateLimited:          errRateLimited,
 	core.ReasonTooLarge:             errTooLarge,
 	core.ReasonMediaType:            errMediaType,
+	core.ReasonMethodNotAllowed:     errMethod,
 	core.ReasonInternal:             errUnavailable,
 	core.ReasonUnavailable:          errUnavailable,
 }

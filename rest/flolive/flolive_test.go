@@ -386,3 +386,28 @@ func TestContentType(t *testing.T) {
 	}
 	assert.Equal(t, acme, e.visible(t, "iccid", simICCID(4)), "a refused move moves nothing")
 }
+
+// A method a path does not serve is answered 405 with Allow and the NAK
+// METHOD_1001, not in the router's shape.
+func TestWrongMethod(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		method, path, allow string
+	}{
+		{http.MethodGet, movePath("iccid", simICCID(4)), "PUT"},
+		{http.MethodPost, movePath("iccid", simICCID(4)), "PUT"},
+		{http.MethodDelete, flolive.PathBulkMove, "PUT"},
+		{http.MethodGet, flolive.PathBulkMove, "PUT"},
+		{http.MethodPut, callPath("6f1c0b7e-2d3a-4c5b-9e8f-0a1b2c3d4e5f"), "GET"},
+		{http.MethodPut, subscriberPath("iccid", simICCID(4)), "GET"},
+		{http.MethodDelete, subscriberPath("iccid", simICCID(4)), "GET"},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			status, h, body := e.Do(t, tc.method, tc.path, bearer(acmeKey), "")
+			assert.Equal(t, http.StatusMethodNotAllowed, status, body)
+			assert.Equal(t, tc.allow, h.Get("Allow"))
+			assert.Equal(t, `{"errorCode":"METHOD_1001","errorMessage":"Method not allowed","content":"","pageable":null}`, body)
+		})
+	}
+	assert.Equal(t, acme, e.visible(t, "iccid", simICCID(4)))
+}

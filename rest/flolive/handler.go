@@ -35,6 +35,7 @@
 //	VALIDATION_1007  400   items must hold 1 to 200 moves: got N                bulk request with no item or more than 200
 //	VALIDATION_1008  400   requestId must be a UUID                             malformed {requestId}
 //	VALIDATION_1009  (bulk item only)  Subscriber is already moved by an earlier item of this request
+//	METHOD_1001      405   Method not allowed                                   a method the path does not serve (with Allow: the methods it does)
 //	VALIDATION_1010  415   Unsupported media type: Content-Type must be application/json
 //	                                                                            a body sent with another Content-Type (none is accepted)
 //
@@ -78,6 +79,7 @@ const (
 	OpBulkMove   = "BulkMoveSubscriber"
 	opCall       = "GetCallStatus"
 	opSubscriber = "GetSubscriber"
+	opUnrouted   = "MethodNotAllowed" // a method the path does not serve
 )
 
 // maxBulkItems is the vendor's limit of one bulk move.
@@ -109,12 +111,20 @@ func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *H
 	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
 }
 
-// Register mounts the endpoints on e.
+// routes are the endpoints and their methods, for 405 answers.
+var routes = rest.Routes{
+	{Path: PathMove, Methods: http.MethodPut}, {Path: PathBulkMove, Methods: http.MethodPut},
+	{Path: PathCall, Methods: http.MethodGet}, {Path: PathSubscriber, Methods: http.MethodGet},
+}
+
+// Register mounts the endpoints on e. Another method on one of their paths
+// is answered 405 with the NAK, not echo's shape.
 func (h *Handler) Register(e *echo.Echo) {
 	e.PUT(PathMove, h.move)
 	e.PUT(PathBulkMove, h.bulkMove)
 	e.GET(PathCall, h.call)
 	e.GET(PathSubscriber, h.subscriber)
+	routes.RefuseOtherMethods(e, func(c echo.Context, err error) error { return h.nak(c, opUnrouted, "", err) })
 }
 
 // txContext is what GET global/call needs of the request beyond the job:

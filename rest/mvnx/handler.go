@@ -59,9 +59,14 @@ func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *H
 	return &Handler{svc: svc, eng: eng, log: log, opts: opts}
 }
 
-// Register mounts the endpoint on e.
+// routes is the endpoint and its one method, for 405 answers.
+var routes = rest.Routes{{Path: Path, Methods: http.MethodPost}}
+
+// Register mounts the endpoint on e. Another method on the path is
+// answered 405 in the acknowledgement's shape, not echo's.
 func (h *Handler) Register(e *echo.Echo) {
 	e.POST(Path, h.activate)
+	routes.RefuseOtherMethods(e, func(c echo.Context, err error) error { return h.refuse(c, nil, err) })
 }
 
 func (h *Handler) activate(c echo.Context) error {

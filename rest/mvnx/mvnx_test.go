@@ -272,3 +272,20 @@ func TestContentType(t *testing.T) {
 	}
 	e.notifications(t, 1)
 }
+
+// A method the endpoint does not serve is answered 405 with Allow, in the
+// acknowledgement's shape rather than the router's.
+func TestWrongMethod(t *testing.T) {
+	e := newEnv(t)
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+		t.Run(method, func(t *testing.T) {
+			status, h, body := e.Do(t, method, mvnx.Path, nil, "")
+			assert.Equal(t, http.StatusMethodNotAllowed, status, body)
+			assert.Equal(t, "POST", h.Get("Allow"))
+			ack := parseAck(t, body)
+			assert.Equal(t, "METHOD_NOT_ALLOWED", ack.RequestAcknowledgement.Response.Code)
+			assert.Equal(t, method+" is not allowed here (allowed: POST)", ack.RequestAcknowledgement.Response.Description)
+			assert.NotEmpty(t, ack.MessageHeader.TrackingMessageHeader.UniqueTransactionID)
+		})
+	}
+}

@@ -142,9 +142,8 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		var he *echo.HTTPError
 		if errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed) {
 			// The router's own answer: give it this API's shape.
-			if allow := allowed(req.URL.Path); allow != "" {
-				c.Response().Header().Set(echo.HeaderAllow, allow)
-				return h.failItems(c, http.StatusMethodNotAllowed, ErrorItem{Code: "METHOD_NOT_ALLOWED", Message: req.Method + " is not allowed here (allowed: " + allow + ")"})
+			if err := routes.MethodNotAllowed(c); err != nil {
+				return h.fail(c, err)
 			}
 			return h.failItems(c, http.StatusNotFound, ErrorItem{Code: "NOT_FOUND", Message: "No such resource"})
 		}
@@ -152,19 +151,10 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// allowed lists the methods a path of this API serves; "" for no such path.
-func allowed(path string) string {
-	switch path {
-	case PathActivate, PathStatus:
-		return http.MethodPost
-	case PathCallback:
-		return http.MethodGet + ", " + http.MethodPut
-	}
-	const tx = Base + "/subscription/transactions/"
-	if id, ok := strings.CutPrefix(path, tx); ok && id != "" && !strings.Contains(id, "/") {
-		return http.MethodGet
-	}
-	return ""
+// routes are the paths of this API and their methods, for 405 answers.
+var routes = rest.Routes{
+	{Path: PathActivate, Methods: http.MethodPost}, {Path: PathStatus, Methods: http.MethodPost},
+	{Path: PathTransaction, Methods: http.MethodGet}, {Path: PathCallback, Methods: http.MethodGet + ", " + http.MethodPut},
 }
 
 func callerOf(c echo.Context) *caller { return c.Get(callerKey).(*caller) }

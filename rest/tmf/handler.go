@@ -114,31 +114,9 @@ func (h *Handler) Register(e *echo.Echo) {
 
 // routes are the methods of each path, for 405 answers (the group's
 // catch-all answers every unknown method as not found).
-var routes = []struct{ path, methods string }{
-	{PathOrders, "GET, POST"}, {PathOrder, "GET, PATCH, DELETE"}, {PathCancels, "GET, POST"},
-	{PathCancel, "GET"}, {PathHubs, "POST"}, {PathHub, "DELETE"},
-}
-
-// allowed answers the methods of the route path matches, or "".
-func allowed(path string) string {
-	segs := strings.Split(path, "/")
-	for _, r := range routes {
-		want := strings.Split(r.path, "/")
-		if len(want) != len(segs) {
-			continue
-		}
-		match := true
-		for i, w := range want {
-			if !strings.HasPrefix(w, ":") && w != segs[i] || strings.HasPrefix(w, ":") && segs[i] == "" {
-				match = false
-				break
-			}
-		}
-		if match {
-			return r.methods
-		}
-	}
-	return ""
+var routes = rest.Routes{
+	{Path: PathOrders, Methods: "GET, POST"}, {Path: PathOrder, Methods: "GET, PATCH, DELETE"}, {Path: PathCancels, Methods: "GET, POST"},
+	{Path: PathCancel, Methods: "GET"}, {Path: PathHubs, Methods: "POST"}, {Path: PathHub, Methods: "DELETE"},
 }
 
 const partnerKey = "tmf.partner"
@@ -178,9 +156,8 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if errors.As(err, &he) {
 			switch he.Code {
 			case http.StatusNotFound:
-				if allow := allowed(req.URL.Path); allow != "" {
-					c.Response().Header().Set(echo.HeaderAllow, allow)
-					return h.fail(c, core.Errorf(core.KindInvalid, core.ReasonMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", req.Method, allow))
+				if err := routes.MethodNotAllowed(c); err != nil {
+					return h.fail(c, err)
 				}
 				return h.fail(c, core.Errorf(core.KindNotFound, core.ReasonUnknownOp, "", "no such resource"))
 			case http.StatusMethodNotAllowed:
