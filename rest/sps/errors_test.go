@@ -2,6 +2,7 @@ package sps_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,4 +87,46 @@ func TestUnroutedRequestsSpeakTheAPI(t *testing.T) {
 			assert.Equal(t, tc.code, f.Errors[0].Code)
 		})
 	}
+}
+
+// A header SPS reads once (the customer node, the API key, the correlation
+// id) is refused when the request repeats it, on two lines or, for
+// wholesaleCustomerId, as a list on one line: reading the first would act
+// on a node, or as a key, the caller may not have meant. The refusal names
+// the header and stores nothing.
+func TestRepeatedHeaders(t *testing.T) {
+	e := newEnv(t)
+	body := resttest.ReadCase(t, "sps", "doc_update_status")
+	for _, tc := range []struct {
+		name  string
+		h     http.Header
+		field string
+	}{
+		{"customer_twice_same", http.Header{"Wholesalecustomerid": {"920000108464", "920000108464"}}, "wholesaleCustomerId"},
+		{"customer_twice_other", http.Header{"Wholesalecustomerid": {"920000108465", "920000999999"}}, "wholesaleCustomerId"},
+		{"customer_list", http.Header{"Wholesalecustomerid": {"920000108465,920000108464"}}, "wholesaleCustomerId"},
+		{"customer_short_list", http.Header{"Wholesalecustomerid": {"1,2"}}, "wholesaleCustomerId"},
+		{"key_twice", http.Header{"Authorization": {"Bearer " + demoKey, "Bearer " + otherKey}}, "Authorization"},
+		{"correlation_twice", http.Header{"X-Correlation-Id": {"C1", "C2"}}, "X-Correlation-Id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, e.URL+sps.PathStatus, strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header = tc.h.Clone()
+			req.Header.Set("Content-Type", "application/json")
+			if req.Header.Get("Authorization") == "" {
+				req.Header.Set("Authorization", "Bearer "+demoKey)
+			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			raw, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusBadRequest, res.StatusCode, string(raw))
+			assert.JSONEq(t, `{"status":"Failure","errors":[{"code":"INVALID_HEADER","field":"`+tc.field+`","message":"`+tc.field+` must be given once"}]}`, string(raw))
+		})
+	}
+	// Nothing was stored under the transaction id.
+	st, _, answer := e.Do(t, http.MethodGet, "/subscriber-provisioning/v5/subscription/transactions/Txn101010101", headers(demoKey), "")
+	assert.Equal(t, http.StatusNotFound, st, answer)
 }

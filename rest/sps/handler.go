@@ -103,6 +103,14 @@ var printable = regexp.MustCompile(`^[\x21-\x7e]{1,64}$`)
 func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		for _, name := range []string{HeaderCorrelationID, echo.HeaderAuthorization, HeaderCustomerID} {
+			if !once(req.Header, name) {
+				if name == HeaderCorrelationID {
+					c.Response().Header().Set(HeaderCorrelationID, "")
+				}
+				return h.failItems(c, http.StatusBadRequest, ErrorItem{Code: "INVALID_HEADER", Field: name, Message: name + " must be given once"})
+			}
+		}
 		corr := req.Header.Get(HeaderCorrelationID)
 		if corr == "" {
 			id, err := h.svc.NewID()
@@ -149,6 +157,17 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return err
 	}
+}
+
+// once reports whether the request carries header name at most once.
+// Read with Get, a repeated header is its first line: a request naming two
+// wholesale customers would act on the first, two keys would authenticate
+// with the first, whatever the client or a proxy meant. A
+// wholesaleCustomerId listing several ids on one line (as a proxy joins
+// repeated lines, RFC 9110 5.3) is repeated too.
+func once(h http.Header, name string) bool {
+	values := h.Values(name)
+	return len(values) <= 1 && (name != HeaderCustomerID || len(values) == 0 || !strings.Contains(values[0], ","))
 }
 
 // routes are the paths of this API and their methods, for 405 answers.
