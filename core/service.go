@@ -299,11 +299,10 @@ func resolveSQ(tx Tx, caller PartnerID, ref SQRef) (SQ, ServiceType, error) {
 		if err != nil {
 			return SQ{}, ServiceType{}, err
 		}
-		if !ok {
+		if !ok || q.Owner != caller {
+			// Another RSP's SQ reads exactly as one that does not exist:
+			// a caller never learns that another tenant's object exists.
 			return SQ{}, ServiceType{}, Errorf(KindNotFound, ReasonSQNotFound, "sq", "SQ %d not found", ref.ID)
-		}
-		if q.Owner != caller {
-			return SQ{}, ServiceType{}, Errorf(KindForbidden, ReasonSQAccessDenied, "sq", "SQ %d belongs to another partner", ref.ID)
 		}
 		if !q.ReadyForActivation() {
 			return SQ{}, ServiceType{}, Errorf(KindConflict, ReasonSQStatus, "sq", "SQ %d is %q", q.ID, q.Status)
@@ -351,12 +350,12 @@ func resolveSQ(tx Tx, caller PartnerID, ref SQRef) (SQ, ServiceType, error) {
 	return *ready, st, nil
 }
 
+// checkOrder checks the SQ's order. An order another RSP raised reads
+// exactly as no order: a caller never learns of another tenant's order.
 func checkOrder(q SQ, caller PartnerID) error {
 	switch {
-	case q.Order == nil:
+	case q.Order == nil || q.Order.Owner != caller:
 		return Errorf(KindNotFound, ReasonOrderNotFound, "order", "SQ %d has no order", q.ID)
-	case q.Order.Owner != caller:
-		return Errorf(KindForbidden, ReasonOrderAccessDenied, "order", "order %s of SQ %d belongs to another partner", q.Order.ID, q.ID)
 	case !q.Order.Finalised:
 		return Errorf(KindConflict, ReasonOrderNotFinalised, "order", "order %s of SQ %d is not finalised", q.Order.ID, q.ID)
 	}
@@ -364,7 +363,7 @@ func checkOrder(q SQ, caller PartnerID) error {
 }
 
 // resolveProduct applies the product rule: an explicit product must be the
-// caller's and of the service type's category; otherwise the caller's only
+// caller's (another's reads as not found) and of the service type's category; otherwise the caller's only
 // SIM-card product of that category is used.
 func resolveProduct(tx Tx, caller PartnerID, st ServiceType, id int64) (*Product, error) {
 	if id != 0 {
@@ -373,10 +372,8 @@ func resolveProduct(tx Tx, caller PartnerID, st ServiceType, id int64) (*Product
 			return nil, err
 		}
 		switch {
-		case !ok:
+		case !ok || p.Owner != caller: // another RSP's product reads as absent
 			return nil, Errorf(KindNotFound, ReasonProductNotFound, "product", "product %d not found", id)
-		case p.Owner != caller:
-			return nil, Errorf(KindForbidden, ReasonProductNotAccessible, "product", "product %d belongs to another partner", id)
 		case p.Category == "":
 			return nil, Errorf(KindInvalid, ReasonProductNoCategory, "product", "product %d has no service type category", id)
 		case p.Category != st.Name:

@@ -18,7 +18,12 @@ type fault struct {
 
 // faults is this front end's one table from core reasons to SOAP faults.
 // The messages are the Emersion document's, byte for byte; the rows marked
-// "simgate" cover causes the document has no message for.
+// "simgate" cover causes the document has no message for. Three of the
+// document's messages are never sent: "Access denied for this SQ",
+// "Access denied for this order" and "Product not accessible to caller"
+// would tell an RSP that another RSP's object exists, so the core reports
+// such an object exactly as a missing one (SQ ID not found, Order not
+// found, Product ID not found).
 var faults = map[core.Reason]fault{
 	core.ReasonTokenInvalid: {"Client", "Login token must be valid for the end user"},
 	core.ReasonTokenExpired: {"Client", "The token has expired"},
@@ -28,7 +33,6 @@ var faults = map[core.Reason]fault{
 	core.ReasonSQIDBlank:               {"Client", "SQ ID should not be blank"},
 	core.ReasonSQIDNotNumeric:          {"Client", "SQ ID should be numeric"},
 	core.ReasonSQNotFound:              {"Client", "SQ ID not found"},
-	core.ReasonSQAccessDenied:          {"Client", "Access denied for this SQ"},
 	core.ReasonSQStatus:                {"Client", "SQ not in appropriate status for Activation"},
 	core.ReasonServiceIdentifierBlank:  {"Client", "Service identifier should not be blank"},
 	core.ReasonServiceIdentifierFormat: {"Client", "Service identifier is in invalid format"},
@@ -45,14 +49,12 @@ var faults = map[core.Reason]fault{
 	core.ReasonSIMNumberFormat:         {"Client", "Please provide 9 digit sim number"},
 	core.ReasonProductIDNotNumeric:     {"Client", "Product ID must be numeric"},
 	core.ReasonProductNotFound:         {"Client", "Product ID not found"},
-	core.ReasonProductNotAccessible:    {"Client", "Product not accessible to caller"},
 	core.ReasonProductNoCategory:       {"Client", "Product does not have a service type category"},
 	core.ReasonProductOtherCategory:    {"Client", "Product has a different service type category"},
 	core.ReasonProductAmbiguous:        {"Client", "More than one products found against the service type category. Please specify a product id in your call."},
 	core.ReasonProductNoneForCategory:  {"Client", "No product found against the service type category."},
 	core.ReasonOrderNotFound:           {"Client", "Order not found"},
 	core.ReasonOrderNotFinalised:       {"Client", "This Order is not yet ready for activation as it has not been finalised"},
-	core.ReasonOrderAccessDenied:       {"Client", "Access denied for this order"},
 
 	// simgate: causes the document names no message for.
 	core.ReasonSQIDConflict:        {"Client", "SQ_ID and sq_id should not have different values"},

@@ -39,7 +39,9 @@ const activeTrue = `<?xml version="1.0" encoding="UTF-8"?>
 
 // Every error message of the document (and the two token messages) for its
 // cause, byte for byte, plus simgate's own messages for causes the document
-// does not cover. Each case is a request file in testdata/soap and a golden
+// does not cover. The document's three messages for another RSP's SQ,
+// order and product are never sent: those read as absent (tenant
+// isolation, TestOtherRSPObjectsReadAsAbsent). Each case is a request file in testdata/soap and a golden
 // fault.
 var faultCases = []struct {
 	name, reason, message string
@@ -52,7 +54,7 @@ var faultCases = []struct {
 	{"err_sq_id_blank", "SQ_ID_BLANK", "SQ ID should not be blank"},
 	{"err_sq_id_not_numeric", "SQ_ID_NOT_NUMERIC", "SQ ID should be numeric"},
 	{"err_sq_not_found", "SQ_NOT_FOUND", "SQ ID not found"},
-	{"err_sq_access_denied", "SQ_ACCESS_DENIED", "Access denied for this SQ"},
+	{"err_sq_of_other_rsp", "SQ_NOT_FOUND", "SQ ID not found"}, // tenant isolation: as absent
 	{"err_sq_status", "SQ_STATUS_NOT_READY", "SQ not in appropriate status for Activation"},
 	{"err_service_identifier_blank", "SERVICE_IDENTIFIER_BLANK", "Service identifier should not be blank"},
 	{"err_service_identifier_format", "SERVICE_IDENTIFIER_INVALID", "Service identifier is in invalid format"},
@@ -69,14 +71,14 @@ var faultCases = []struct {
 	{"err_sim_number_format", "SIM_NUMBER_INVALID", "Please provide 9 digit sim number"},
 	{"err_product_id_not_numeric", "PRODUCT_ID_NOT_NUMERIC", "Product ID must be numeric"},
 	{"err_product_not_found", "PRODUCT_NOT_FOUND", "Product ID not found"},
-	{"err_product_not_accessible", "PRODUCT_NOT_ACCESSIBLE", "Product not accessible to caller"},
+	{"err_product_of_other_rsp", "PRODUCT_NOT_FOUND", "Product ID not found"}, // tenant isolation: as absent
 	{"err_product_no_category", "PRODUCT_NO_CATEGORY", "Product does not have a service type category"},
 	{"err_product_other_category", "PRODUCT_CATEGORY_MISMATCH", "Product has a different service type category"},
 	{"err_product_ambiguous", "PRODUCT_AMBIGUOUS", "More than one products found against the service type category. Please specify a product id in your call."},
 	{"err_product_none", "PRODUCT_NONE_FOR_CATEGORY", "No product found against the service type category."},
 	{"err_order_not_found", "ORDER_NOT_FOUND", "Order not found"},
 	{"err_order_not_finalised", "ORDER_NOT_FINALISED", "This Order is not yet ready for activation as it has not been finalised"},
-	{"err_order_access_denied", "ORDER_ACCESS_DENIED", "Access denied for this order"},
+	{"err_order_of_other_rsp", "ORDER_NOT_FOUND", "Order not found"}, // tenant isolation: as absent
 	// simgate's own messages.
 	{"err_sq_id_conflict", "SQ_ID_CONFLICT", "SQ_ID and sq_id should not have different values"},
 	{"err_sim_not_found", "SIM_NOT_FOUND", "SIM number not found"},
@@ -408,6 +410,45 @@ func TestContentType(t *testing.T) {
 			assert.Equal(t, "SOAP-ENV:Client", f.Code)
 			assert.Equal(t, "UNSUPPORTED_MEDIA_TYPE", f.Reason)
 			assert.Equal(t, "Content-Type must be text/xml (SOAP 1.1)", f.String)
+		})
+	}
+}
+
+// Another RSP's SQ, order, product, SIM or service reads exactly as one
+// that does not exist, byte for byte: a caller never learns that another
+// tenant's object exists. Each case sends a request naming another RSP's
+// object and the same request naming no object at all.
+func TestOtherRSPObjectsReadAsAbsent(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.post(t, soap.PathServices, readCase(t, "activate_sq_id")) // demo-rsp's service 581407
+	require.Equal(t, http.StatusOK, status, body)
+	other, _, err := e.svc.Login(context.Background(), "other-rsp", "other-rsp-pass")
+	require.NoError(t, err)
+	const demoToken = "e4d723bfafeaeecc4cc91da481ad2dca896134df44a73ed225a23a5401aeefe1"
+	detail := strings.ReplaceAll(readCase(t, "service_detail_not_found"), demoToken, other)
+	for _, tc := range []struct {
+		name, request string
+		foreign, none string // what the request names: another RSP's object, then nothing
+		message       string
+	}{
+		{"SQ", readCase(t, "err_sq_of_other_rsp"), "700001", "799999", "SQ ID not found"},
+		{"order", readCase(t, "err_order_of_other_rsp"), "581500", "581412", "Order not found"},
+		{"product", strings.Replace(readCase(t, "err_product_of_other_rsp"), "581407", "581414", 1), "42123213", "42123299", "Product ID not found"},
+		{"SIM", strings.Replace(readCase(t, "err_sim_not_found"), "581407", "581413", 1), "498179000", "498199999", "SIM number not found"},
+		{"service", detail, "581408</urn:service_id>", "599999</urn:service_id>", "Service not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			request := tc.request
+			if tc.name == "service" {
+				request = strings.Replace(request, "581408", "581407", 1) // demo-rsp's live service
+				tc.foreign = "581407</urn:service_id>"
+			}
+			require.Contains(t, request, tc.foreign)
+			fs, fb := e.post(t, soap.PathServices, request)
+			ns, nb := e.post(t, soap.PathServices, strings.Replace(request, tc.foreign, tc.none, 1))
+			assert.Equal(t, ns, fs)
+			assert.Equal(t, nb, fb, "another RSP's object answers exactly as none")
+			assert.Equal(t, tc.message, parseFault(t, fb).String)
 		})
 	}
 }
