@@ -323,6 +323,15 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 func (e *Engine) execute(ctx context.Context, id string) {
 	for {
 		done, err := e.executeItems(ctx, id, nil)
+		var sf *storeFailure
+		if errors.As(err, &sf) {
+			// The store could not commit, or reported itself unavailable:
+			// nothing is wrong with the item, so this is no step towards
+			// recording it as failed. It is tried again at the next poll,
+			// for as long as the store needs to recover.
+			e.log.ErrorContext(ctx, "executing transaction: the store failed; will retry", "tx", id, "error", sf.err)
+			return
+		}
 		if err != nil {
 			e.mu.Lock()
 			e.failures[id]++
@@ -359,59 +368,81 @@ const maxItemFailures = 5
 // commits instead of N.
 const itemsPerStep = 32
 
+// storeFailure is an execution the store failed, not the item: the commit
+// itself failed (fn had returned nil), or the store reported itself
+// unavailable (KindUnavailable). Such a failure never counts towards
+// recording an item as failed (maxItemFailures): a disk that fills up or a
+// database that fails over must delay executions, not fail them.
+type storeFailure struct{ err error }
+
+func (f *storeFailure) Error() string { return f.err.Error() }
+func (f *storeFailure) Unwrap() error { return f.err }
+
+var errStepPanicked = errors.New("the step panicked")
+
 // executeItems applies the next items of a transaction with their results
 // and notifications, or, when failed is set, records the next item as
-// failed with that internal error without applying it.
+// failed with that internal error without applying it. An error the store
+// caused is a *storeFailure.
 func (e *Engine) executeItems(ctx context.Context, id string, failed error) (done bool, err error) {
 	var t Transaction
 	var made []Delivery
 	finished := false // by this call, not found finished
+	var fnErr error   // what the last run of fn answered
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
-		done, finished, made = false, false, nil // a store may run fn again
-		var ok bool
-		var err error
-		t, ok, err = tx.Transaction(id)
-		if err != nil || !ok || t.Status.Finished() {
-			done = true
-			return err
-		}
-		n := t.Job.Items()
-		now := e.svc.clock.Now().UTC()
-		r := e.renderers[t.Channel]
-		first := len(t.Results)
-		for item := first; item < n && item < first+itemsPerStep; item++ {
-			var res ItemResult
-			if failed != nil {
-				res = ItemResult{Error: Info(Internal(failed))}
-			} else if res, err = runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod); err != nil {
+		fnErr = errStepPanicked // kept if the step panics: the item's failure, not the store's
+		fnErr = func() error {
+			done, finished, made = false, false, nil // a store may run fn again
+			var ok bool
+			var err error
+			t, ok, err = tx.Transaction(id)
+			if err != nil || !ok || t.Status.Finished() {
+				done = true
 				return err
 			}
-			t.Results = append(t.Results, res)
-			if r != nil {
-				notes, err := render(r, tx, t, item, now)
-				if err != nil && failed == nil {
+			n := t.Job.Items()
+			now := e.svc.clock.Now().UTC()
+			r := e.renderers[t.Channel]
+			first := len(t.Results)
+			for item := first; item < n && item < first+itemsPerStep; item++ {
+				var res ItemResult
+				if failed != nil {
+					res = ItemResult{Error: Info(Internal(failed))}
+				} else if res, err = runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod); err != nil {
 					return err
 				}
-				ds, err := putNotifications(tx, t, strconv.Itoa(item), notes, now)
-				if err != nil {
-					return err
+				t.Results = append(t.Results, res)
+				if r != nil {
+					notes, err := render(r, tx, t, item, now)
+					if err != nil && failed == nil {
+						return err
+					}
+					ds, err := putNotifications(tx, t, strconv.Itoa(item), notes, now)
+					if err != nil {
+						return err
+					}
+					made = append(made, ds...)
 				}
-				made = append(made, ds...)
+				if failed != nil {
+					break // only the item that kept failing
+				}
 			}
-			if failed != nil {
-				break // only the item that kept failing
+			t.UpdatedAt = now
+			if len(t.Results) == n {
+				t.Status = outcome(t.Results)
+				finished = true
+				t.History = append(t.History, TxEvent{At: now, Status: t.Status})
+				done = true
 			}
-		}
-		t.UpdatedAt = now
-		if len(t.Results) == n {
-			t.Status = outcome(t.Results)
-			finished = true
-			t.History = append(t.History, TxEvent{At: now, Status: t.Status})
-			done = true
-		}
-		return tx.PutTransaction(t)
+			return tx.PutTransaction(t)
+		}()
+		return fnErr
 	})
 	if err != nil {
+		var ce *Error
+		if fnErr == nil || errors.As(err, &ce) && ce.Kind == KindUnavailable {
+			return false, &storeFailure{err}
+		}
 		return false, err
 	}
 	if finished {

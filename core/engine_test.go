@@ -303,3 +303,85 @@ func TestPoisonItemIsRecordedAsFailed(t *testing.T) {
 	assert.Equal(t, core.ReasonInternal, got.Results[0].Error.Reason)
 	assert.Equal(t, "internal error", got.Results[0].Error.Message, "the cause is logged, not stored for the partner")
 }
+
+// commitFailingStore fails the next `fail` executions after running their
+// fn (the commit fails, as on a full disk), and makes every read of a
+// transaction report the store unavailable while `down` is set. An
+// execution is an update whose fn reads a transaction by id; a submission
+// does not.
+type commitFailingStore struct {
+	core.Store
+	fail atomic.Int64
+	down atomic.Bool
+}
+
+type downTx struct {
+	core.Tx
+	s    *commitFailingStore
+	read *bool
+}
+
+func (t downTx) Transaction(id string) (core.Transaction, bool, error) {
+	*t.read = true
+	if t.s.down.Load() {
+		return core.Transaction{}, false, core.Errorf(core.KindUnavailable, core.ReasonUnavailable, "", "database failing over")
+	}
+	return t.Tx.Transaction(id)
+}
+
+func (s *commitFailingStore) Update(ctx context.Context, fn func(core.Tx) error) error {
+	return s.Store.Update(ctx, func(tx core.Tx) error {
+		read := false
+		if err := fn(downTx{tx, s, &read}); err != nil {
+			return err
+		}
+		if read && s.fail.Add(-1) >= 0 {
+			// Rolls the whole step back, as a failed commit does.
+			return fmt.Errorf("store: commit: no space left on device")
+		}
+		return nil
+	})
+}
+
+// A store that fails to commit, or reports itself unavailable, delays an
+// execution for as long as it lasts: it never turns the partner's request
+// into an internal failure, as an item that fails inside does after
+// maxItemFailures attempts (TestPoisonItemIsRecordedAsFailed).
+func TestStoreFailuresDelayExecutionWithoutFailingIt(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		arm, heal func(s *commitFailingStore)
+	}{
+		// Seven failed commits: with them counted, the eighth update would
+		// have been the one recording the item as failed.
+		{"commit fails", func(s *commitFailingStore) { s.fail.Store(7) }, func(*commitFailingStore) {}},
+		{"store unavailable", func(s *commitFailingStore) { s.down.Store(true) }, func(s *commitFailingStore) { s.down.Store(false) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := sharedStore(t)
+			fs := &commitFailingStore{Store: db}
+			sender := &overlapSender{inFlight: map[string]int{}, sent: map[string]int{}}
+			eng, _, _ := runEngine(t, fs, sender, core.EngineConfig{PollInterval: 2 * time.Millisecond, PerPartner: 2})
+			tc.arm(fs)
+			tr := submitItems(t, eng, "k", 1)
+			if fs.down.Load() {
+				time.Sleep(100 * time.Millisecond) // dozens of polls, each a failed attempt
+			} else {
+				require.Eventually(t, func() bool { return fs.fail.Load() < 0 }, 10*time.Second, time.Millisecond,
+					"the execution was not tried again after its failed commits")
+			}
+			tc.heal(fs)
+			var got core.Transaction
+			require.Eventually(t, func() bool {
+				require.NoError(t, db.View(context.Background(), func(tx core.Tx) (err error) {
+					got, _, err = tx.Transaction(tr.ID)
+					return err
+				}))
+				return got.Status.Finished()
+			}, 10*time.Second, 5*time.Millisecond)
+			require.Len(t, got.Results, 1)
+			require.NotNil(t, got.Results[0].Error, "the test SIM does not exist: the command's own answer is a refusal")
+			assert.NotEqual(t, core.ReasonInternal, got.Results[0].Error.Reason, "the store's failures were recorded as the item's")
+		})
+	}
+}
