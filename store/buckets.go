@@ -128,7 +128,7 @@ func initSchema(btx *bbolt.Tx) error {
 		return err
 	}
 	if !btx.Writable() {
-		if version != 0 && version < SchemaVersion {
+		if version != 0 && version < oldestReadableAsIs {
 			return fmt.Errorf("store: database schema %d is older than %d: open it with simgate serve or import once to migrate it", version, SchemaVersion)
 		}
 		return nil
@@ -150,6 +150,14 @@ func initSchema(btx *bbolt.Tx) error {
 	}
 	return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, SchemaVersion))
 }
+
+// oldestReadableAsIs is the oldest schema a read-only open (simgate check,
+// backup and outbox list with --db) reads as it is, without migrating it:
+// the migrations from it on add no bucket and rewrite nothing a reader
+// needs (from 2 to 3 only the way records are written changed). So an
+// operator can check and back up a file with a new build before the first
+// serve upgrades it. An older file must be opened writable once.
+const oldestReadableAsIs = 2
 
 // migrations[v] brings a database at schema version v to v+1 inside the
 // opening transaction, after the buckets of this build exist.

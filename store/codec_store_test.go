@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -44,6 +45,16 @@ type legacy struct {
 // schema 2, closes db and answers the file opened again.
 func asSchema2(t *testing.T, db *DB, path string, records []legacy) *DB {
 	t.Helper()
+	closeAsSchema2(t, db, records)
+	db, err := Open(path, Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// closeAsSchema2 is asSchema2 without opening the file again.
+func closeAsSchema2(t *testing.T, db *DB, records []legacy) {
+	t.Helper()
 	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
 		for _, r := range records {
 			raw := []byte(r.raw)
@@ -60,10 +71,55 @@ func asSchema2(t *testing.T, db *DB, path string, records []legacy) *DB {
 		return btx.Bucket(bktMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 2))
 	}))
 	require.NoError(t, db.Close())
-	db, err := Open(path, Options{})
+}
+
+// A read-only open (simgate check, backup and outbox list with --db) reads
+// a schema 2 file as it is, without migrating it: an operator can check it
+// and back it up with the new build before the first serve upgrades it.
+func TestSchema2ReadOnlyAsItIs(t *testing.T) {
+	db, path := openTemp(t)
+	x := filled[core.Transaction](t, false, 0)
+	ctx := context.Background()
+	require.NoError(t, db.Update(ctx, func(tx core.Tx) error { return tx.PutTransaction(x) }))
+	closeAsSchema2(t, db, []legacy{{b: bktTransactions, key: x.ID, v: x}})
+
+	ro, err := Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
+	require.NoError(t, ro.View(ctx, func(tx core.Tx) error {
+		got, ok, err := tx.Transaction(x.ID)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, x), got))
+		return nil
+	}))
+	rep, err := ro.Verify(ctx)
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+	assert.Equal(t, uint64(2), rep.SchemaVersion, "the report tells the file's own version")
+	var backup bytes.Buffer
+	_, err = ro.Backup(&backup, nil)
+	require.NoError(t, err)
+	require.NoError(t, ro.Close())
+
+	version := func(path string) (v uint64) {
+		b, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+		require.NoError(t, err)
+		defer b.Close()
+		require.NoError(t, b.View(func(btx *bbolt.Tx) error {
+			v = binary.BigEndian.Uint64(btx.Bucket(bktMeta).Get(keySchemaVersion))
+			return nil
+		}))
+		return v
+	}
+	assert.Equal(t, uint64(2), version(path), "a read-only open must not migrate the file")
+	copyPath := filepath.Join(t.TempDir(), "backup.db")
+	require.NoError(t, os.WriteFile(copyPath, backup.Bytes(), 0o600))
+	assert.Equal(t, uint64(2), version(copyPath), "the backup is the file as it was")
+
+	rw, err := Open(path, Options{})
+	require.NoError(t, err)
+	require.NoError(t, rw.Close())
+	assert.Equal(t, uint64(SchemaVersion), version(path), "serve's open migrates it")
 }
 
 // A database of schema 2 holds JSON transactions and deliveries: it opens

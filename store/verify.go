@@ -100,12 +100,12 @@ func (v *verifier) run() (err error) {
 	}
 	if n, err := checkSchemaVersion(v.btx); err != nil {
 		v.problem("%v", err)
-	} else if n != 0 && n < SchemaVersion {
+	} else if n != 0 && n < oldestReadableAsIs {
 		v.problem("schema version %d is older than %d: open the database with simgate serve once to migrate it", n, SchemaVersion)
 	} else if raw := v.btx.Bucket(bktMeta).Get(keySchemaVersion); raw == nil {
 		v.problem("no schema version: not a simgate database, or never opened by simgate serve")
 	} else {
-		v.rep.SchemaVersion = uint64(SchemaVersion)
+		v.rep.SchemaVersion = n // older than SchemaVersion only in a file read as it is (oldestReadableAsIs)
 	}
 	v.rep.Buckets = map[string]int{}
 	missing := false
