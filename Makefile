@@ -78,6 +78,7 @@ fuzz:
 	$(GO) test ./soap -run '^$$' -fuzz '^FuzzSOAP$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzFill$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzFillKinds$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/mvnx -run '^$$' -fuzz '^FuzzMVNX$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSActivate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSStatus$$' -fuzztime $(FUZZTIME)

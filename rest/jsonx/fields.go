@@ -22,6 +22,9 @@ type field struct {
 	// viaPointer: the path goes through an embedded pointer, which
 	// json.Unmarshal allocates (or refuses, when unexported).
 	viaPointer bool
+	// exported: false for a tagged, unexported embedded struct, which
+	// json.Unmarshal reaches read-only (it cannot call its methods).
+	exported bool
 }
 
 // structInfo is the set of keys a struct type accepts.
@@ -192,7 +195,7 @@ func typeFields(t reflect.Type) []field {
 				}
 
 				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					f := field{name: name, typ: sf.Type, quoted: quoted, tagged: name != "", index: index, viaPointer: e.ptr}
+					f := field{name: name, typ: sf.Type, quoted: quoted, tagged: name != "", index: index, viaPointer: e.ptr, exported: sf.IsExported()}
 					if f.name == "" {
 						f.name = sf.Name
 					}
@@ -282,14 +285,21 @@ func fillable(t reflect.Type) bool {
 	if v, ok := fillableCache.Load(t); ok {
 		return v.(bool)
 	}
-	ok := fillableType(t, map[reflect.Type]bool{})
+	ok := fillableType(t, map[reflect.Type]bool{}, true) // Decode's v is a pointer
 	fillableCache.Store(t, ok)
 	return ok
 }
 
-func fillableType(t reflect.Type, seen map[reflect.Type]bool) bool {
+func fillableType(t reflect.Type, seen map[reflect.Type]bool, viaPtr bool) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+		viaPtr = true
+	}
+	// json.Unmarshal looks for UnmarshalJSON/UnmarshalText only on a
+	// pointer or on the address of a named type: an unnamed struct that
+	// embeds a decoder is decoded member by member.
+	if !viaPtr && t.Name() == "" && (reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType)) {
+		return false
 	}
 	if seen[t] {
 		return true // a recursive type: judged where it was first met
@@ -302,12 +312,12 @@ func fillableType(t reflect.Type, seen map[reflect.Type]bool) bool {
 	switch t.Kind() {
 	case reflect.Struct:
 		for _, f := range structFields(t).fields {
-			if f.quoted || f.viaPointer || !fillableType(f.typ, seen) {
+			if f.quoted || f.viaPointer || !f.exported || !fillableType(f.typ, seen, false) {
 				return false
 			}
 		}
 	case reflect.Slice, reflect.Array:
-		return fillableType(t.Elem(), seen)
+		return fillableType(t.Elem(), seen, false)
 	}
 	return true
 }

@@ -27,6 +27,7 @@ import (
 const (
 	DefaultMaxBytes int64 = 1 << 20 // 1 MiB
 	DefaultMaxDepth       = 32
+	maxJSONDepth          = 10000 // encoding/json's own nesting limit
 )
 
 // Limits bound what Decode accepts. A zero or negative field means its
@@ -42,6 +43,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxDepth > maxJSONDepth {
+		l.MaxDepth = maxJSONDepth // encoding/json refuses deeper documents
 	}
 	return l
 }
@@ -114,11 +118,16 @@ func Decode(data []byte, v any, lim Limits) error {
 	// json.Unmarshal would merge into, is checked first and then handed to
 	// json.Unmarshal.
 	t := rv.Type().Elem()
-	var dst reflect.Value
-	if fillable(t) && rv.Elem().IsZero() {
-		dst = reflect.New(t).Elem()
+	var fresh reflect.Value // a zero v is decoded into a fresh value, copied to v on success
+	if rv.Elem().IsZero() {
+		fresh = reflect.New(t).Elem()
 	}
+	fill := fresh.IsValid() && fillable(t)
 	w := newWalker(data, lim.MaxDepth)
+	var dst reflect.Value
+	if fill {
+		dst = fresh
+	}
 	if err := w.root(t, dst); err != nil {
 		return err
 	}
@@ -128,12 +137,18 @@ func Decode(data []byte, v any, lim Limits) error {
 			Message: fmt.Sprintf("request body has data after the top-level JSON value (at byte offset %d)", off),
 		}
 	}
-	if dst.IsValid() {
-		rv.Elem().Set(dst)
+	if fill {
+		rv.Elem().Set(fresh)
 		return nil
 	}
 
-	if err := json.Unmarshal(data, v); err != nil {
+	target := v
+	if fresh.IsValid() {
+		// Even where the walk and json.Unmarshal disagree (the safety net
+		// below), a refused document leaves a zero v as it was.
+		target = fresh.Addr().Interface()
+	}
+	if err := json.Unmarshal(data, target); err != nil {
 		// The walk should have refused whatever json.Unmarshal refuses;
 		// this is the safety net.
 		var ute *json.UnmarshalTypeError
@@ -150,6 +165,9 @@ func Decode(data []byte, v any, lim Limits) error {
 		default:
 			return fmt.Errorf("jsonx: decoding into %s: %w", rv.Type(), err)
 		}
+	}
+	if fresh.IsValid() {
+		rv.Elem().Set(fresh)
 	}
 	return nil
 }

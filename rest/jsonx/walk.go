@@ -550,7 +550,14 @@ func (w *walker) fillRaw(start int64, dst reflect.Value) error {
 		return nil
 	}
 	if err := json.Unmarshal(w.data[start:w.dec.InputOffset()], dst.Addr().Interface()); err != nil {
-		return w.fail(ReasonWrongType, "%s has the wrong JSON type", subject(w.path()))
+		path := w.path()
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field != "" {
+			path += "." + ute.Field // json's own path inside the value, as the two passes report it
+		}
+		path = sanitizePath(path)
+		return &Error{Status: http.StatusBadRequest, Path: path, Reason: ReasonWrongType,
+			Message: fmt.Sprintf("%s has the wrong JSON type", subject(path))}
 	}
 	return nil
 }
