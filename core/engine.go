@@ -144,14 +144,11 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 	var made []Delivery
 	err = e.svc.store.Update(ctx, func(tx Tx) error {
 		t, replayed, made = Transaction{}, false, nil // a store may run fn again
-		prev, ok, err := tx.TransactionByKey(s.Ref.Partner, s.Ref.Channel, s.Operation, s.Ref.PartnerTxID)
+		prev, ok, err := repeated(tx, s)
 		if err != nil {
 			return err
 		}
 		if ok {
-			if prev.BodyHash != s.BodyHash {
-				return Errorf(KindConflict, ReasonDuplicateTxID, "partner_tx_id", "transaction id %q was used before with another request", s.Ref.PartnerTxID)
-			}
 			t, replayed = prev, true
 			return nil
 		}
@@ -194,6 +191,46 @@ func (e *Engine) Submit(ctx context.Context, s Submission) (t Transaction, repla
 		e.handoff(made)
 	}
 	return t, replayed, nil
+}
+
+// Submitted answers, reading only, what Submit would answer for s's
+// partner transaction id: the transaction stored under it when s repeats
+// its request (ok), the conflict when the id was used with another
+// request, and ok=false when the id is new or s carries none. A front end
+// whose own checks would refuse the repeat of a request that has run
+// since (a move whose subscriber is now in its target) asks first; for an
+// id it finds new, Submit still decides in its commit.
+func (e *Engine) Submitted(ctx context.Context, s Submission) (t Transaction, ok bool, err error) {
+	if s.Ref.PartnerTxID == "" {
+		return Transaction{}, false, nil
+	}
+	err = e.svc.store.View(ctx, func(tx Tx) error {
+		var err error
+		t, ok, err = repeated(tx, s)
+		return err
+	})
+	if err != nil {
+		return Transaction{}, false, AsError(err)
+	}
+	return t, ok, nil
+}
+
+// repeated finds the transaction s repeats: the one stored under the same
+// partner, channel, operation and partner transaction id, when its body
+// is the same; another body under that key is a conflict. One function
+// for Submit and Submitted, so that a replay reads the same either way.
+func repeated(tx Tx, s Submission) (Transaction, bool, error) {
+	if s.Ref.PartnerTxID == "" {
+		return Transaction{}, false, nil // no key: every request is new
+	}
+	prev, ok, err := tx.TransactionByKey(s.Ref.Partner, s.Ref.Channel, s.Operation, s.Ref.PartnerTxID)
+	if err != nil || !ok {
+		return Transaction{}, false, err
+	}
+	if prev.BodyHash != s.BodyHash {
+		return Transaction{}, false, Errorf(KindConflict, ReasonDuplicateTxID, "partner_tx_id", "transaction id %q was used before with another request", s.Ref.PartnerTxID)
+	}
+	return prev, true, nil
 }
 
 func wake(c chan struct{}) {

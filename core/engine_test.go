@@ -249,6 +249,50 @@ func TestSubmitIdempotency(t *testing.T) {
 	f.waitStatus(t, first.ID, 1, core.DeliveryDelivered)
 }
 
+// Submitted answers, without storing anything, what Submit would answer
+// for a partner transaction id: the first transaction for the same
+// request, a conflict for another, nothing for a new or empty id or
+// another partner's.
+func TestSubmittedAnswersAsSubmitWould(t *testing.T) {
+	f := newFixture(t, 3)
+	first := f.submit(t, "fast", "same", 1)
+	sub := core.Submission{Ref: core.TxRef{Partner: "fast", Channel: "test", PartnerTxID: "same"}, Operation: "op", BodyHash: "h-same"}
+	ctx := context.Background()
+
+	prev, ok, err := f.eng.Submitted(ctx, sub)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, first.ID, prev.ID)
+	assert.Equal(t, first.Ack, prev.Ack)
+
+	other := sub
+	other.BodyHash = "different"
+	_, ok, err = f.eng.Submitted(ctx, other)
+	assert.False(t, ok)
+	assert.Equal(t, core.ReasonDuplicateTxID, core.ReasonOf(err))
+	assert.Equal(t, core.KindConflict, core.AsError(err).Kind)
+	_, _, subErr := f.eng.Submit(ctx, core.Submission{Ref: other.Ref, Operation: other.Operation, BodyHash: other.BodyHash,
+		Ack: func(core.Transaction) (int, []byte, error) { return 200, nil, nil }})
+	assert.Equal(t, err, subErr, "Submit and Submitted answer a reused id alike")
+
+	for name, s := range map[string]core.Submission{
+		"new id":          {Ref: core.TxRef{Partner: "fast", Channel: "test", PartnerTxID: "new"}, Operation: "op", BodyHash: "h-same"},
+		"no id":           {Ref: core.TxRef{Partner: "fast", Channel: "test"}, Operation: "op", BodyHash: "h-same"},
+		"another partner": {Ref: core.TxRef{Partner: "slow", Channel: "test", PartnerTxID: "same"}, Operation: "op", BodyHash: "h-same"},
+		"another channel": {Ref: core.TxRef{Partner: "fast", Channel: "other", PartnerTxID: "same"}, Operation: "op", BodyHash: "h-same"},
+		"another op":      {Ref: core.TxRef{Partner: "fast", Channel: "test", PartnerTxID: "same"}, Operation: "op2", BodyHash: "h-same"},
+	} {
+		_, ok, err := f.eng.Submitted(ctx, s)
+		require.NoError(t, err, name)
+		assert.False(t, ok, name)
+	}
+	// Asking stored nothing: the new id is still new for Submit.
+	_, replayed, err := f.eng.Submit(ctx, core.Submission{Ref: core.TxRef{Partner: "fast", Channel: "test", PartnerTxID: "new"}, Operation: "op", BodyHash: "h-new",
+		Ack: func(core.Transaction) (int, []byte, error) { return 200, nil, nil }})
+	require.NoError(t, err)
+	assert.False(t, replayed)
+}
+
 // A stopped engine leaves unfinished work in the store; a new one resumes it.
 func TestResumeAfterRestart(t *testing.T) {
 	f := newFixture(t, 3)
