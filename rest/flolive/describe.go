@@ -31,7 +31,14 @@ const codeTable = "Refusals are the NAK `{\"errorCode\",\"errorMessage\",\"conte
 	"| VALIDATION_1007 | 400 | items must hold 1 to 200 moves |\n" +
 	"| VALIDATION_1008 | 400 | requestId must be a UUID |\n" +
 	"| VALIDATION_1009 | (bulk item) | Subscriber is already moved by an earlier item of this request |\n" +
-	"| VALIDATION_1010 | 415 | Unsupported media type: Content-Type must be application/json (a body without Content-Type is read as JSON) |\n"
+	"| VALIDATION_1010 | 415 | Unsupported media type: Content-Type must be application/json (a body without Content-Type is read as JSON) |\n" +
+	"| VALIDATION_1011 | 400 | Idempotency-Key must be 1 to 255 printable ASCII characters, sent once |\n" +
+	"| IDEMPOTENCY_1001 | 409 | Idempotency-Key was already used with a different request |\n"
+
+const idempotency = "With an Idempotency-Key, a request retried with the same key and the same moves answers the first request's " +
+	"answer again, byte for byte (the same requestId), even after the moves have run; the same key with other moves is " +
+	"IDEMPOTENCY_1001 (409) and changes nothing. Keys are the partner's own and name one request per endpoint; a request " +
+	"refused outright stores nothing, so its key stays free. Without the header every request is a new one."
 
 const eligibility = "Eligibility (level 0 is the requester's own account): from the own account to one of its level-1 sub-accounts; " +
 	"from a level-1 sub-account to another; back to the own account from any depth. A subscriber below level 1 is seen in the " +
@@ -59,6 +66,11 @@ func Describe(d *openapi.Doc) {
 		Schema: map[string]any{"type": "string", "enum": []any{"imsi", "iccid", "msisdn", "imei"}}}
 	valueParam := openapi.Param{Name: "value", In: "path", Description: "The identifier: digits (imsi 6-15, iccid 18-20, msisdn 7-15, imei 14-16).",
 		Schema: map[string]any{"type": "string", "pattern": "^[0-9]{6,20}$"}}
+	keyParam := openapi.Param{Name: HeaderIdempotencyKey, In: "header",
+		Description: "Optional: the partner's key for this request, to retry it safely (IETF httpapi Idempotency-Key). " +
+			"1 to 255 printable ASCII characters (0x21-0x7E), sent once; otherwise VALIDATION_1011.",
+		Schema: map[string]any{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey, "pattern": "^[!-~]+$"}}
+	reused := nak(http.StatusConflict, "IDEMPOTENCY_1001: the Idempotency-Key was used before with other moves; nothing changed.")
 	unauthorized := nak(http.StatusUnauthorized, "AUTH_1001: missing or invalid API key.")
 	unavailable := nak(http.StatusServiceUnavailable, "GLOBAL_1001: temporarily unavailable; retry.")
 	tooMany := nak(http.StatusTooManyRequests, "RATE_1001: over the partner's request rate; retry after the Retry-After header's seconds.")
@@ -68,14 +80,15 @@ func Describe(d *openapi.Doc) {
 		Summary: "Move a subscriber to another account of the requester's hierarchy (asynchronous)",
 		Description: "The move is checked for eligibility at once and refused with a NAK if it is not eligible; " +
 			"otherwise it is stored and the ACK carries the requestId to poll with GET /api/v2/global/call/{requestId}. " +
-			eligibility + "\n\n" + codeTable,
-		Params:  []openapi.Param{typeParam, valueParam},
+			eligibility + "\n\n" + idempotency + "\n\n" + codeTable,
+		Params:  []openapi.Param{typeParam, valueParam, keyParam},
 		Request: MoveRequest{},
 		Responses: []openapi.Response{
 			{Status: http.StatusOK, Description: "ACK: the move is stored and will run.", Body: Page[Accepted]{}},
-			nak(http.StatusBadRequest, "VALIDATION_1001 to VALIDATION_1005: the request is malformed."),
+			nak(http.StatusBadRequest, "VALIDATION_1001 to VALIDATION_1005, VALIDATION_1011: the request is malformed."),
 			unauthorized,
 			nak(http.StatusNotFound, "SUBSCRIBER_1002 or CUSTOMER_1008: no such subscriber, or the target is not eligible."),
+			reused,
 			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
 			nak(http.StatusUnsupportedMediaType, "VALIDATION_1010: the Content-Type is not application/json or application/*+json (a body without one is read as JSON)."),
 			nak(http.StatusUnprocessableEntity, "SUBSCRIBER_1023: the move is refused."),
@@ -88,12 +101,14 @@ func Describe(d *openapi.Doc) {
 		Summary: "Move up to 200 subscribers, each checked on its own (asynchronous)",
 		Description: "Each item is checked like a single move. The accepted items become one request (one requestId); " +
 			"the refused ones are listed with their index (from 0) and code. With no item accepted the answer is 422 with " +
-			"errorCode SUBSCRIBER_1023 and the same list. " + eligibility + "\n\n" + codeTable,
+			"errorCode SUBSCRIBER_1023 and the same list. " + eligibility + "\n\n" + idempotency + "\n\n" + codeTable,
+		Params:  []openapi.Param{keyParam},
 		Request: BulkMoveRequest{},
 		Responses: []openapi.Response{
 			{Status: http.StatusOK, Description: "At least one move accepted: requestId, and the refused items.", Body: Page[BulkResult]{}},
-			nak(http.StatusBadRequest, "VALIDATION_1004, VALIDATION_1005 or VALIDATION_1007: the request is malformed."),
+			nak(http.StatusBadRequest, "VALIDATION_1004, VALIDATION_1005, VALIDATION_1007 or VALIDATION_1011: the request is malformed."),
 			unauthorized,
+			reused,
 			nak(http.StatusRequestEntityTooLarge, "VALIDATION_1006: body over 1 MiB."),
 			nak(http.StatusUnsupportedMediaType, "VALIDATION_1010: the Content-Type is not application/json or application/*+json (a body without one is read as JSON)."),
 			{Status: http.StatusUnprocessableEntity, Description: "SUBSCRIBER_1023: no move accepted; content lists every refused item.", Body: Page[BulkResult]{}},

@@ -17,10 +17,11 @@ type wireError struct {
 }
 
 // The codes of this API. The document's own codes keep its exact
-// messages; the AUTH_, RATE_ and VALIDATION_ codes are simgate's, in the same
-// DOMAIN_NNNN style but in namespaces of their own so that they can never
-// collide with a code the vendor documents later. The table is repeated in
-// the package comment and in the OpenAPI description.
+// messages; the AUTH_, RATE_, METHOD_, VALIDATION_ and IDEMPOTENCY_ codes
+// are simgate's, in the same DOMAIN_NNNN style but in namespaces of their
+// own so that they can never collide with a code the vendor documents
+// later. The table is repeated in the package comment and in the OpenAPI
+// description.
 var (
 	// The document's codes.
 	errUnavailable        = wireError{"GLOBAL_1001", http.StatusServiceUnavailable, "Service unavailable. Please try again"}
@@ -41,6 +42,8 @@ var (
 	errBadRequestID    = wireError{"VALIDATION_1008", http.StatusBadRequest, "requestId must be a UUID"}
 	errDuplicateInBulk = wireError{"VALIDATION_1009", http.StatusBadRequest, "Subscriber is already moved by an earlier item of this request"}
 	errMediaType       = wireError{"VALIDATION_1010", http.StatusUnsupportedMediaType, "Unsupported media type: Content-Type must be application/json"}
+	errBadIdemKey      = wireError{"VALIDATION_1011", http.StatusBadRequest, fmt.Sprintf("%s must be 1 to %d printable ASCII characters, sent once", HeaderIdempotencyKey, maxIdempotencyKey)}
+	errIdemKeyReused   = wireError{"IDEMPOTENCY_1001", http.StatusConflict, HeaderIdempotencyKey + " was already used with a different request"}
 	errRateLimited     = wireError{"RATE_1001", http.StatusTooManyRequests, "Too many requests, retry later"}
 	errMethod          = wireError{"METHOD_1001", http.StatusMethodNotAllowed, "Method not allowed"}
 )
@@ -60,6 +63,7 @@ var reasonTable = map[core.Reason]wireError{
 	core.ReasonTooLarge:             errTooLarge,
 	core.ReasonMediaType:            errMediaType,
 	core.ReasonMethodNotAllowed:     errMethod,
+	core.ReasonDuplicateTxID:        errIdemKeyReused,
 	core.ReasonInternal:             errUnavailable,
 	core.ReasonUnavailable:          errUnavailable,
 }

@@ -13,6 +13,14 @@
 // GET /api/v2/global/call/{requestId}, which answers OPEN, SUCCESS, FAILURE
 // or INTERNAL_ERROR.
 //
+// Both moves take an optional Idempotency-Key header (the IETF httpapi
+// draft's), the partner transaction id the document's requests lack: the
+// same key with the same moves answers the first request's answer again,
+// byte for byte, even after it ran (the key is looked up before the
+// eligibility check, which would refuse the retry); with other moves it is
+// IDEMPOTENCY_1001. Keys are per partner and endpoint. Without the header
+// every request is a new one.
+//
 // A refusal is the document's NAK,
 // {"errorCode":"...","errorMessage":"...","content":"","pageable":null},
 // with these codes and HTTP statuses:
@@ -38,11 +46,14 @@
 //	METHOD_1001      405   Method not allowed                                   a method the path does not serve (with Allow: the methods it does)
 //	VALIDATION_1010  415   Unsupported media type: Content-Type must be application/json
 //	                                                                            a body sent with another Content-Type (none is accepted)
+//	VALIDATION_1011  400   Idempotency-Key must be 1 to 255 printable ASCII characters, sent once: <what>
+//	IDEMPOTENCY_1001 409   Idempotency-Key was already used with a different request
 //
 // The document's codes keep its messages byte for byte; simgate's codes
-// (AUTH_, RATE_, VALIDATION_) may add a colon and a detail. The two CUSTOMER_1008
-// causes read the same on purpose: whether a customer exists outside the
-// requester's reach is not the requester's business.
+// (AUTH_, RATE_, METHOD_, VALIDATION_, IDEMPOTENCY_) may add a colon and a
+// detail. The two CUSTOMER_1008 causes read the same on purpose: whether a
+// customer exists outside the requester's reach is not the requester's
+// business.
 package flolive
 
 import (
@@ -140,6 +151,10 @@ func (h *Handler) move(c echo.Context) error {
 	if err != nil {
 		return h.nak(c, OpMove, "", err)
 	}
+	key, err := idempotencyKey(c.Request().Header)
+	if err != nil {
+		return h.nak(c, OpMove, p.ID, err)
+	}
 	ref, err := subscriberRef(c.Param("type"), c.Param("value"))
 	if err != nil {
 		return h.nak(c, OpMove, p.ID, err)
@@ -152,18 +167,29 @@ func (h *Handler) move(c echo.Context) error {
 	if err != nil {
 		return h.nak(c, OpMove, p.ID, err)
 	}
-	cmd := core.Move{Ref: txRef(ctx, p.ID), Subscriber: ref, Target: target}
+	cmd := core.Move{Ref: txRef(ctx, p.ID, key), Subscriber: ref, Target: target}
+	hash := bodyHash(OpMove, []fingerprint{fingerprintOf(cmd)})
+	// A retried request is answered before the eligibility check, which
+	// refuses it once the first one has run.
+	if t, done, err := h.repeated(ctx, cmd.Ref, OpMove, hash); done {
+		return h.replay(c, OpMove, p.ID, t, err)
+	}
 	// Refusing here, not in the worker, is what lets the partner read the
 	// NAK at once instead of polling for a FAILURE. The worker checks again:
 	// a concurrent move may change the answer in between.
 	if err := h.svc.CheckMove(ctx, cmd); err != nil {
+		// A concurrent request with the same key may have been stored, and
+		// run, since the look-up: its answer is this one's.
+		if t, done, rerr := h.repeated(ctx, cmd.Ref, OpMove, hash); done {
+			return h.replay(c, OpMove, p.ID, t, rerr)
+		}
 		return h.nak(c, OpMove, p.ID, err)
 	}
-	t, err := h.submit(ctx, cmd.Ref, OpMove, []core.Move{cmd}, []int{0}, func(id string) any {
+	t, replayed, err := h.submit(ctx, cmd.Ref, OpMove, hash, []core.Move{cmd}, []int{0}, func(id string) any {
 		return Page[Accepted]{Content: []Accepted{{RequestID: id}}, Pageable: pageOf(1)}
 	})
-	if err != nil {
-		return h.nak(c, OpMove, p.ID, err)
+	if err != nil || replayed {
+		return h.replay(c, OpMove, p.ID, t, err)
 	}
 	// Typed attributes: the same text as key-value pairs, without boxing
 	// each value or formatting the ids with fmt.
@@ -179,6 +205,10 @@ func (h *Handler) bulkMove(c echo.Context) error {
 	if err != nil {
 		return h.nak(c, OpBulkMove, "", err)
 	}
+	key, err := idempotencyKey(c.Request().Header)
+	if err != nil {
+		return h.nak(c, OpBulkMove, p.ID, err)
+	}
 	var req BulkMoveRequest
 	if err := h.decode(c, &req); err != nil {
 		return h.nak(c, OpBulkMove, p.ID, err)
@@ -186,7 +216,18 @@ func (h *Handler) bulkMove(c echo.Context) error {
 	if n := len(req.Items); n == 0 || n > maxBulkItems {
 		return h.nak(c, OpBulkMove, p.ID, refuse(errBulkSize, "got %d", n))
 	}
-	ref := txRef(ctx, p.ID)
+	ref := txRef(ctx, p.ID, key)
+	// The request is what the partner asked for, every item, valid or
+	// not: which items are accepted depends on the inventory, which the
+	// first request may have changed by the time it is retried.
+	prints := make([]fingerprint, len(req.Items))
+	for i, it := range req.Items {
+		prints[i] = fingerprint{Kind: it.Type, Value: it.Value, Target: strings.ToLower(it.TargetCustomerID)}
+	}
+	hash := bodyHash(OpBulkMove, prints)
+	if t, done, err := h.repeated(ctx, ref, OpBulkMove, hash); done {
+		return h.replay(c, OpBulkMove, p.ID, t, err)
+	}
 	refused := []ItemError{}
 	var moves []core.Move
 	var indexes []int
@@ -207,6 +248,11 @@ func (h *Handler) bulkMove(c echo.Context) error {
 		indexes = append(indexes, i)
 	}
 	if len(moves) == 0 {
+		// As for a single move: a concurrent request with the same key
+		// may have been stored and run since the look-up.
+		if t, done, err := h.repeated(ctx, ref, OpBulkMove, hash); done {
+			return h.replay(c, OpBulkMove, p.ID, t, err)
+		}
 		h.log.InfoContext(ctx, "flolive request refused", "op", OpBulkMove, "partner", p.ID, "code", errMoveFailed.Code,
 			"status", errMoveFailed.Status, "items", len(req.Items), "refused", len(refused))
 		return writeJSON(c, errMoveFailed.Status, Page[BulkResult]{
@@ -214,11 +260,11 @@ func (h *Handler) bulkMove(c echo.Context) error {
 			Content: []BulkResult{{Refused: refused}}, Pageable: pageOf(1),
 		})
 	}
-	t, err := h.submit(ctx, ref, OpBulkMove, moves, indexes, func(id string) any {
+	t, replayed, err := h.submit(ctx, ref, OpBulkMove, hash, moves, indexes, func(id string) any {
 		return Page[BulkResult]{Content: []BulkResult{{RequestID: id, Accepted: len(moves), Refused: refused}}, Pageable: pageOf(1)}
 	})
-	if err != nil {
-		return h.nak(c, OpBulkMove, p.ID, err)
+	if err != nil || replayed {
+		return h.replay(c, OpBulkMove, p.ID, t, err)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "flolive request accepted", slog.String("op", OpBulkMove),
 		slog.String("partner", string(p.ID)), slog.String("code", ""), slog.String("tx", t.ID),
@@ -403,40 +449,70 @@ func (h *Handler) decode(c echo.Context, v any) error {
 }
 
 // submit stores the moves as one transaction and answers it with its
-// acknowledgement, rendered by ack from the transaction id.
-func (h *Handler) submit(ctx context.Context, ref core.TxRef, op string, moves []core.Move, indexes []int, ack func(id string) any) (core.Transaction, error) {
+// acknowledgement, rendered by ack from the transaction id; replayed when
+// a request with the same key was stored first (Submit decides in its
+// commit, so concurrent retries make one transaction).
+func (h *Handler) submit(ctx context.Context, ref core.TxRef, op, hash string, moves []core.Move, indexes []int, ack func(id string) any) (core.Transaction, bool, error) {
 	cx, err := json.Marshal(txContext{Indexes: indexes})
 	if err != nil {
-		return core.Transaction{}, core.Internal(err)
+		return core.Transaction{}, false, core.Internal(err)
 	}
-	t, _, err := h.eng.Submit(ctx, core.Submission{
-		Ref: ref, Operation: op, BodyHash: bodyHash(op, moves), Context: cx, Job: core.Job{Moves: moves},
+	return h.eng.Submit(ctx, core.Submission{
+		Ref: ref, Operation: op, BodyHash: hash, Context: cx, Job: core.Job{Moves: moves},
 		Ack: func(t core.Transaction) (int, []byte, error) {
 			body, err := json.Marshal(ack(t.ID))
 			return http.StatusOK, body, err
 		},
 	})
-	return t, err
 }
 
-// txRef identifies a request of this API. floLIVE requests carry no
-// partner transaction id, so every request is a new transaction; the
-// X-Request-Id ties the stored transaction to the request's log lines.
-func txRef(ctx context.Context, partner core.PartnerID) core.TxRef {
-	return core.TxRef{Partner: partner, Channel: core.ChannelFloLIVE, CorrelationID: core.RequestID(ctx)}
-}
-
-// bodyHash fingerprints the moves for operators comparing requests; with
-// no partner transaction id it is never used for replays.
-func bodyHash(op string, moves []core.Move) string {
-	type item struct{ Kind, Value, Target string }
-	items := make([]item, len(moves))
-	for i, m := range moves {
-		items[i] = item{string(m.Subscriber.Kind), m.Subscriber.Value, string(m.Target)}
+// repeated looks up the request a keyed one repeats: done when there is
+// an answer, the first request's transaction or err (the key used with
+// another request, or a failed look-up). A request without a key is
+// never done here.
+func (h *Handler) repeated(ctx context.Context, ref core.TxRef, op, hash string) (t core.Transaction, done bool, err error) {
+	if ref.PartnerTxID == "" {
+		return core.Transaction{}, false, nil
 	}
+	t, ok, err := h.eng.Submitted(ctx, core.Submission{Ref: ref, Operation: op, BodyHash: hash})
+	return t, ok || err != nil, err
+}
+
+// replay answers a request that repeats a stored one: the first request's
+// acknowledgement, byte for byte, or the NAK of err.
+func (h *Handler) replay(c echo.Context, op string, partner core.PartnerID, t core.Transaction, err error) error {
+	if err != nil {
+		return h.nak(c, op, partner, err)
+	}
+	h.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "flolive request replayed", slog.String("op", op),
+		slog.String("partner", string(partner)), slog.String("code", ""), slog.String("tx", t.ID))
+	return c.JSONBlob(t.AckStatus, t.Ack)
+}
+
+// txRef identifies a request of this API. Its partner transaction id is
+// the request's Idempotency-Key; without one every request is a new
+// transaction. The X-Request-Id ties the stored transaction to the
+// request's log lines.
+func txRef(ctx context.Context, partner core.PartnerID, key string) core.TxRef {
+	return core.TxRef{Partner: partner, Channel: core.ChannelFloLIVE, PartnerTxID: key, CorrelationID: core.RequestID(ctx)}
+}
+
+// fingerprint is one requested move as bodyHash reads it: the document's
+// type (which is core's kind), the value and the target in lower case (a
+// UUID in either case is the same request).
+type fingerprint struct{ Kind, Value, Target string }
+
+func fingerprintOf(m core.Move) fingerprint {
+	return fingerprint{string(m.Subscriber.Kind), m.Subscriber.Value, string(m.Target)}
+}
+
+// bodyHash fingerprints a request: the same key with the same hash is a
+// retry, with another a conflict. It reads the moves asked for, not the
+// bytes, so a retry may be spelled with other whitespace or key order.
+func bodyHash(op string, items []fingerprint) string {
 	b, _ := json.Marshal(struct {
 		Op    string
-		Items []item
+		Items []fingerprint
 	}{op, items})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

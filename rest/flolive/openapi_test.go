@@ -69,6 +69,36 @@ func TestOpenAPIDescribesTheHandler(t *testing.T) {
 			}
 		})
 	}
+	// The optional Idempotency-Key header: a keyed move, its replay and a
+	// conflict conform; a malformed key breaks the document, the answer
+	// conforms.
+	keyed := func(key string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + acmeKey, flolive.HeaderIdempotencyKey: key}
+	}
+	for _, tc := range []struct {
+		key, path, body string
+		validRequest    bool
+		status          int
+	}{
+		{"doc-1", movePath("iccid", simICCID(20)), moveBody(sparta), true, 200},
+		{"doc-1", movePath("iccid", simICCID(20)), moveBody(sparta), true, 200},
+		{"doc-1", movePath("iccid", simICCID(20)), moveBody(rome), true, 409},
+		{"doc-2", flolive.PathBulkMove, `{"items":[{"type":"iccid","value":"` + simICCID(23) + `","targetCustomerId":"` + sparta + `"}]}`, true, 200},
+		{"doc-2", flolive.PathBulkMove, `{"items":[{"type":"iccid","value":"` + simICCID(21) + `","targetCustomerId":"` + sparta + `"}]}`, true, 409},
+		{"doc\t3", movePath("iccid", simICCID(22)), moveBody(sparta), false, 400},
+		{strings.Repeat("k", 256), flolive.PathBulkMove, readCase(t, "bulk_mixed"), false, 400},
+	} {
+		key := tc.key
+		status, h, answer := e.Do(t, http.MethodPut, tc.path, keyed(key), tc.body)
+		require.Equal(t, tc.status, status, answer)
+		err := c.Check(t, resttest.Exchange{Method: http.MethodPut, Path: tc.path, Header: keyed(key), Body: tc.body,
+			Status: status, AnswerHeader: h, Answer: answer})
+		if tc.validRequest {
+			require.NoError(t, err)
+		} else {
+			require.Error(t, err, "the document should refuse what the handler refuses")
+		}
+	}
 	// A refused media type: the request breaks the document, the answer conforms.
 	plain := map[string]string{"Authorization": "Bearer " + acmeKey, "Content-Type": "text/plain"}
 	status, h, answer := e.Do(t, http.MethodPut, movePath("iccid", simICCID(4)), plain, moveBody(sparta))

@@ -1,6 +1,7 @@
 package flolive
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -92,4 +93,40 @@ func echoed(s string) string {
 		cut--
 	}
 	return s[:cut]
+}
+
+// HeaderIdempotencyKey is the optional request header that makes a move
+// safe to retry (the IETF httpapi draft's name): the same key with the
+// same request answers the first request's acknowledgement again.
+const HeaderIdempotencyKey = "Idempotency-Key"
+
+// maxIdempotencyKey bounds a key: room for a UUID, a ULID or a partner's
+// composite reference, not for a document.
+const maxIdempotencyKey = 255
+
+// idempotencyKey checks the Idempotency-Key header: "" when the request
+// has none. A key is opaque (a draft-style quoted string keeps its
+// quotes); it must be sent once, since two values would leave open which
+// request the partner means.
+func idempotencyKey(h http.Header) (string, error) {
+	vs := h.Values(HeaderIdempotencyKey)
+	switch {
+	case len(vs) == 0:
+		return "", nil
+	case len(vs) > 1:
+		return "", refuse(errBadIdemKey, "got it %d times", len(vs))
+	}
+	k := vs[0]
+	if k == "" {
+		return "", refuse(errBadIdemKey, "got an empty key")
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return "", refuse(errBadIdemKey, "character %d is not printable ASCII", i+1)
+		}
+	}
+	if len(k) > maxIdempotencyKey {
+		return "", refuse(errBadIdemKey, "got %d characters", len(k))
+	}
+	return k, nil
 }
