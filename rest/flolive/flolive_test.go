@@ -135,6 +135,17 @@ func TestUnauthorized(t *testing.T) {
 			requireNAK(t, body, "AUTH_1001", "Missing or invalid API key")
 		}
 	}
+	// Two Authorization lines name no one key, even two good ones.
+	for _, keys := range [][2]string{{acmeKey, acmeKey}, {acmeKey, "wrong-key"}, {"wrong-key", acmeKey}} {
+		req, err := http.NewRequest(http.MethodGet, e.URL+subscriberPath("iccid", simICCID(4)), nil)
+		require.NoError(t, err)
+		req.Header.Add("Authorization", "Bearer "+keys[0])
+		req.Header.Add("Authorization", "Bearer "+keys[1])
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		requireNAK(t, mustRead(t, res), "AUTH_1001", "Missing or invalid API key")
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%q", keys)
+	}
 	_, body := e.do(t, http.MethodPut, movePath("iccid", simICCID(4)), "", moveBody(sparta))
 	golden(t, "err_unauthorized", body)
 	// The scheme is case-insensitive.

@@ -400,12 +400,11 @@ func subscriberStatus(s core.SubscriptionStatus) string {
 }
 
 // authenticate resolves "Authorization: Bearer <API key>" to its partner
-// and spends one request of the partner's rate limit. The scheme is
-// case-insensitive (RFC 9110).
+// and spends one request of the partner's rate limit (see rest.BearerKey:
+// the scheme is case-insensitive, two Authorization lines are refused).
 func (h *Handler) authenticate(c echo.Context) (core.Partner, error) {
-	scheme, key, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-	key = strings.TrimSpace(key)
-	if !strings.EqualFold(scheme, "Bearer") || key == "" {
+	key, ok := rest.BearerKey(c.Request().Header)
+	if !ok {
 		return core.Partner{}, refuse(errUnauthorized, "")
 	}
 	ctx := c.Request().Context()

@@ -126,11 +126,11 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := core.WithCorrelationID(req.Context(), corr)
 		c.SetRequest(req.WithContext(ctx))
 
-		key, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-		if !ok || key == "" {
+		key, ok := rest.BearerKey(req.Header) // a repeated line was refused above, with 400
+		if !ok {
 			return h.fail(c, core.Errorf(core.KindUnauthorized, core.ReasonLoginFailed, "Authorization", "missing bearer API key"))
 		}
-		p, err := h.svc.PartnerByAPIKey(ctx, strings.TrimSpace(key))
+		p, err := h.svc.PartnerByAPIKey(ctx, key)
 		if err != nil {
 			return h.fail(c, err)
 		}

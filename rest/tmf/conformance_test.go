@@ -260,3 +260,28 @@ func TestRequestedStartDate(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, status, body)
 	assert.Contains(t, body, "REQUESTED_START_NOT_SUPPORTED")
 }
+
+// The API key is read as RFC 9110 has it (the scheme in any case), and two
+// Authorization lines, which name no one key, are refused.
+func TestBearerScheme(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		lines  []string
+		status int
+	}{
+		{[]string{"bearer " + demoKey}, http.StatusOK},
+		{[]string{"BEARER " + demoKey}, http.StatusOK},
+		{[]string{"Bearer " + demoKey, "Bearer " + demoKey}, http.StatusUnauthorized},
+		{[]string{"Bearer " + demoKey, "Bearer wrong"}, http.StatusUnauthorized},
+	} {
+		req, err := http.NewRequest(http.MethodGet, e.URL+tmf.PathOrders, nil)
+		require.NoError(t, err)
+		for _, l := range tc.lines {
+			req.Header.Add("Authorization", l)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		assert.Equal(t, tc.status, res.StatusCode, "%q", tc.lines)
+	}
+}

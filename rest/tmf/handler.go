@@ -136,11 +136,11 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				res.Header().Set(echo.HeaderContentType, MediaType)
 			}
 		})
-		key, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(key) == "" {
-			return h.fail(c, core.Errorf(core.KindUnauthorized, core.ReasonLoginFailed, "authorization", "missing bearer API key"))
+		key, ok := rest.BearerKey(req.Header)
+		if !ok {
+			return h.fail(c, core.Errorf(core.KindUnauthorized, core.ReasonLoginFailed, "authorization", "missing bearer API key, or more than one Authorization header"))
 		}
-		p, err := h.svc.PartnerByAPIKey(req.Context(), strings.TrimSpace(key))
+		p, err := h.svc.PartnerByAPIKey(req.Context(), key)
 		if err != nil {
 			return h.fail(c, err)
 		}
