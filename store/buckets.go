@@ -127,8 +127,14 @@ func initSchema(btx *bbolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	var missing []string
+	for _, name := range buckets {
+		if btx.Bucket(name) == nil {
+			missing = append(missing, string(name))
+		}
+	}
 	if !btx.Writable() {
-		if version != 0 && version < oldestReadableAsIs {
+		if version != 0 && (version < oldestReadableAsIs || version < SchemaVersion && len(missing) > 0) {
 			return fmt.Errorf("store: database schema %d is older than %d: open it with simgate serve or import once to migrate it", version, SchemaVersion)
 		}
 		return nil
@@ -136,6 +142,18 @@ func initSchema(btx *bbolt.Tx) error {
 	for _, name := range buckets {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("store: create bucket %s: %w", name, err)
+		}
+	}
+	if version >= oldestReadableAsIs {
+		// Builds of schema 2 before its session expiry index existed wrote
+		// files without it: an index found missing is built now from its
+		// records, rather than left empty.
+		for _, name := range missing {
+			if rebuild := rebuildIndex[name]; rebuild != nil {
+				if err := rebuild(btx); err != nil {
+					return fmt.Errorf("store: build the missing index %s: %w", name, err)
+				}
+			}
 		}
 	}
 	if version == SchemaVersion {
@@ -152,12 +170,27 @@ func initSchema(btx *bbolt.Tx) error {
 }
 
 // oldestReadableAsIs is the oldest schema a read-only open (simgate check,
-// backup and outbox list with --db) reads as it is, without migrating it:
+// backup, outbox list and tx show with --db) reads as it is, without
+// migrating it, provided it has every bucket (see rebuildIndex):
 // the migrations from it on add no bucket and rewrite nothing a reader
 // needs (from 2 to 3 only the way records are written changed). So an
 // operator can check and back up a file with a new build before the first
 // serve upgrades it. An older file must be opened writable once.
 const oldestReadableAsIs = 2
+
+// rebuildIndex builds an index bucket of schema 2 from its records, for a
+// file written before that index existed (see initSchema).
+var rebuildIndex = map[string]func(btx *bbolt.Tx) error{
+	string(bktSessionsByExpiry): func(btx *bbolt.Tx) error {
+		return reindex(btx, bktSessions, bktSessionsByExpiry, expiryKey)
+	},
+	string(bktTxByPartner): func(btx *bbolt.Tx) error {
+		return reindex(btx, bktTransactions, bktTxByPartner, partnerTxKey)
+	},
+	string(bktHubsByPartner): func(btx *bbolt.Tx) error {
+		return reindex(btx, bktHubs, bktHubsByPartner, hubKey)
+	},
+}
 
 // migrations[v] brings a database at schema version v to v+1 inside the
 // opening transaction, after the buckets of this build exist.

@@ -187,3 +187,35 @@ func TestSessionsByExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), rep.Details)
 }
+
+// A schema 2 file written before the session expiry index existed has no
+// such bucket: a read-only open refuses it (its readers would find the
+// bucket missing), and the first writable open builds the index from the
+// sessions instead of leaving it empty, so that they are still swept.
+func TestSchema2WithoutSessionIndexGetsOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "simgate.db")
+	db, err := store.Open(path, store.Options{})
+	require.NoError(t, err)
+	s := core.Session{TokenHash: "h1", Partner: "demo-rsp", CreatedAt: t0, ExpiresAt: sec(60)}
+	update(t, db, func(tx core.Tx) error { return tx.PutSession(s) })
+	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
+		require.NoError(t, btx.DeleteBucket([]byte("sessions_by_expiry")))
+		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 2))
+	}))
+	require.NoError(t, db.Close())
+
+	_, err = store.Open(path, store.Options{ReadOnly: true})
+	assert.ErrorContains(t, err, "open it with simgate serve or import once")
+
+	db, err = store.Open(path, store.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	view(t, db, func(tx core.Tx) error {
+		got, err := tx.ExpiredSessions(sec(60), 0)
+		assert.Equal(t, []core.Session{s}, got)
+		return err
+	})
+	rep, err := db.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+}

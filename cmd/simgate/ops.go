@@ -159,10 +159,24 @@ func (t *opsTarget) direct() bool { return t.db != "" || t.pg.enabled() }
 
 // withDB runs fn on the database file of a stopped server, or on the
 // PostgreSQL database (running servers or not: it is shared), unmigrated.
-func (t *opsTarget) withDB(fn func(core.Store) error) error {
+// A reading command opens the file read-only, so that it neither waits for
+// nor migrates it (an operator may look at a file before the first serve
+// of a new build upgrades it, and keep it readable by the old one).
+func (t *opsTarget) withDB(readOnly bool, fn func(core.Store) error) error {
 	if t.pg.enabled() {
 		db, err := t.pg.open(context.Background(), nil, false, nil)
 		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(db)
+	}
+	if readOnly {
+		db, err := openReadOnly(t.db)
+		if err != nil {
+			if db != nil {
+				_ = db.Close()
+			}
 			return err
 		}
 		defer db.Close()
@@ -201,7 +215,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		var list []core.Delivery
 		if t.direct() {
-			err = t.withDB(func(st core.Store) error {
+			err = t.withDB(true, func(st core.Store) error {
 				list, err = listDeliveries(ctx, st, status, *limit)
 				return err
 			})
@@ -225,7 +239,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		id := pos[0]
 		var d core.Delivery
 		if t.direct() {
-			err = t.withDB(func(st core.Store) error {
+			err = t.withDB(false, func(st core.Store) error {
 				d, err = core.ReplayDelivery(ctx, st, time.Now().UTC(), id)
 				return err
 			})
@@ -255,7 +269,7 @@ func txCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var v txView
 	if t.direct() {
-		err = t.withDB(func(st core.Store) error {
+		err = t.withDB(true, func(st core.Store) error {
 			v, err = showTx(ctx, st, pos[0])
 			return err
 		})
