@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -360,13 +361,13 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 func (e *Engine) execute(ctx context.Context, id string) {
 	for {
 		done, err := e.executeItems(ctx, id, nil)
-		var sf *storeFailure
-		if errors.As(err, &sf) {
-			// The store could not commit, or reported itself unavailable:
+		var own *itemFailure
+		if err != nil && !errors.As(err, &own) {
+			// The store failed (a commit, a read, a lost connection):
 			// nothing is wrong with the item, so this is no step towards
 			// recording it as failed. It is tried again at the next poll,
 			// for as long as the store needs to recover.
-			e.log.ErrorContext(ctx, "executing transaction: the store failed; will retry", "tx", id, "error", sf.err)
+			e.log.ErrorContext(ctx, "executing transaction: the store failed; will retry", "tx", id, "error", err)
 			return
 		}
 		if err != nil {
@@ -405,30 +406,32 @@ const maxItemFailures = 5
 // commits instead of N.
 const itemsPerStep = 32
 
-// storeFailure is an execution the store failed, not the item: the commit
-// itself failed (fn had returned nil), or the store reported itself
-// unavailable (KindUnavailable). Such a failure never counts towards
-// recording an item as failed (maxItemFailures): a disk that fills up or a
-// database that fails over must delay executions, not fail them.
-type storeFailure struct{ err error }
+// itemFailure is a failure of an item itself, not of the store: its
+// command or renderer panicked, a rule failed inside (an internal error),
+// or the renderer refused. Only these count towards recording the item as
+// failed (maxItemFailures); any other error of a step is the store's (a
+// failed commit or read, a lost connection: a full disk or a database
+// failing over must delay executions, not fail them).
+type itemFailure struct{ err error }
 
-func (f *storeFailure) Error() string { return f.err.Error() }
-func (f *storeFailure) Unwrap() error { return f.err }
-
-var errStepPanicked = errors.New("the step panicked")
+func (f *itemFailure) Error() string { return f.err.Error() }
+func (f *itemFailure) Unwrap() error { return f.err }
 
 // executeItems applies the next items of a transaction with their results
 // and notifications, or, when failed is set, records the next item as
-// failed with that internal error without applying it. An error the store
-// caused is a *storeFailure.
+// failed with that internal error without applying it. An error of the
+// item itself is an *itemFailure.
 func (e *Engine) executeItems(ctx context.Context, id string, failed error) (done bool, err error) {
 	var t Transaction
 	var made []Delivery
 	finished := false // by this call, not found finished
-	var fnErr error   // what the last run of fn answered
-	err = e.svc.store.Update(ctx, func(tx Tx) error {
-		fnErr = errStepPanicked // kept if the step panics: the item's failure, not the store's
-		fnErr = func() error {
+	err = e.svc.store.Update(ctx, func(tx Tx) (err error) {
+		defer func() {
+			if p := recover(); p != nil { // a bug in a command or a renderer
+				err = &itemFailure{fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+			}
+		}()
+		return func() error {
 			done, finished, made = false, false, nil // a store may run fn again
 			var ok bool
 			var err error
@@ -446,13 +449,17 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 				if failed != nil {
 					res = ItemResult{Error: Info(Internal(failed))}
 				} else if res, err = runItem(tx, t.Job, item, now, e.svc.cfg.GracePeriod); err != nil {
+					var ce *Error
+					if errors.As(err, &ce) && ce.Kind == KindInternal {
+						return &itemFailure{err} // a rule's own failure; a store's error is returned as is
+					}
 					return err
 				}
 				t.Results = append(t.Results, res)
 				if r != nil {
-					notes, err := render(r, tx, t, item, now)
+					notes, err := renderSafely(r, tx, t, item, now)
 					if err != nil && failed == nil {
-						return err
+						return &itemFailure{err}
 					}
 					ds, err := putNotifications(tx, t, strconv.Itoa(item), notes, now)
 					if err != nil {
@@ -473,13 +480,8 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 			}
 			return tx.PutTransaction(t)
 		}()
-		return fnErr
 	})
 	if err != nil {
-		var ce *Error
-		if fnErr == nil || errors.As(err, &ce) && ce.Kind == KindUnavailable {
-			return false, &storeFailure{err}
-		}
 		return false, err
 	}
 	if finished {
@@ -494,6 +496,17 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 	}
 	e.handoff(made)
 	return done, nil
+}
+
+// renderSafely is render with a panic turned into its error: recording an
+// item as failed must not depend on the renderer that fails it.
+func renderSafely(r Renderer, tx Tx, t Transaction, item int, now time.Time) (notes []Notification, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			notes, err = nil, fmt.Errorf("renderer panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return render(r, tx, t, item, now)
 }
 
 // runItem applies one command. A refused command is a result, not an error:
@@ -515,7 +528,8 @@ func runItem(tx Tx, job Job, item int, now time.Time, grace time.Duration) (Item
 	}
 	if err != nil {
 		var ce *Error
-		if !errors.As(err, &ce) || ce.Kind == KindInternal {
+		if !errors.As(err, &ce) || ce.Kind == KindInternal || ce.Kind == KindUnavailable {
+			// Not the command's answer: nothing of the step is kept.
 			return ItemResult{}, fmt.Errorf("item %d: %w", item, err)
 		}
 		return ItemResult{Error: Info(err)}, nil

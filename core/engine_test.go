@@ -349,14 +349,15 @@ func TestPoisonItemIsRecordedAsFailed(t *testing.T) {
 }
 
 // commitFailingStore fails the next `fail` executions after running their
-// fn (the commit fails, as on a full disk), and makes every read of a
-// transaction report the store unavailable while `down` is set. An
-// execution is an update whose fn reads a transaction by id; a submission
-// does not.
+// fn (the commit fails, as on a full disk), makes every read of a
+// transaction report the store unavailable while `down` is set, and fail
+// with a plain error (a lost connection) while `lost` is set. An execution
+// is an update whose fn reads a transaction by id; a submission does not.
 type commitFailingStore struct {
 	core.Store
 	fail atomic.Int64
 	down atomic.Bool
+	lost atomic.Bool
 }
 
 type downTx struct {
@@ -369,6 +370,9 @@ func (t downTx) Transaction(id string) (core.Transaction, bool, error) {
 	*t.read = true
 	if t.s.down.Load() {
 		return core.Transaction{}, false, core.Errorf(core.KindUnavailable, core.ReasonUnavailable, "", "database failing over")
+	}
+	if t.s.lost.Load() {
+		return core.Transaction{}, false, fmt.Errorf("postgres: read transaction: conn closed")
 	}
 	return t.Tx.Transaction(id)
 }
@@ -400,6 +404,7 @@ func TestStoreFailuresDelayExecutionWithoutFailingIt(t *testing.T) {
 		// have been the one recording the item as failed.
 		{"commit fails", func(s *commitFailingStore) { s.fail.Store(7) }, func(*commitFailingStore) {}},
 		{"store unavailable", func(s *commitFailingStore) { s.down.Store(true) }, func(s *commitFailingStore) { s.down.Store(false) }},
+		{"connection lost", func(s *commitFailingStore) { s.lost.Store(true) }, func(s *commitFailingStore) { s.lost.Store(false) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := sharedStore(t)
@@ -408,7 +413,7 @@ func TestStoreFailuresDelayExecutionWithoutFailingIt(t *testing.T) {
 			eng, _, _ := runEngine(t, fs, sender, core.EngineConfig{PollInterval: 2 * time.Millisecond, PerPartner: 2})
 			tc.arm(fs)
 			tr := submitItems(t, eng, "k", 1)
-			if fs.down.Load() {
+			if fs.down.Load() || fs.lost.Load() {
 				time.Sleep(100 * time.Millisecond) // dozens of polls, each a failed attempt
 			} else {
 				require.Eventually(t, func() bool { return fs.fail.Load() < 0 }, 10*time.Second, time.Millisecond,
@@ -428,4 +433,32 @@ func TestStoreFailuresDelayExecutionWithoutFailingIt(t *testing.T) {
 			assert.NotEqual(t, core.ReasonInternal, got.Results[0].Error.Reason, "the store's failures were recorded as the item's")
 		})
 	}
+}
+
+type panickingRenderer struct{}
+
+func (panickingRenderer) Render(core.Transaction, int, time.Time) ([]core.Notification, error) {
+	panic("renderer bug")
+}
+
+// A panic in a step is the item's own failure, like an error: after a few
+// tries the item is recorded as failed, not retried for ever as a store's
+// failure is.
+func TestPanickingItemIsRecordedAsFailed(t *testing.T) {
+	f := newFixture(t, 3)
+	f.eng.Register("panics", panickingRenderer{})
+	tr, _, err := f.eng.Submit(context.Background(), core.Submission{
+		Ref: core.TxRef{Partner: "fast", Channel: "panics", PartnerTxID: "p1"}, Operation: "op", BodyHash: "h",
+		Job: core.Job{Activations: []core.Activate{{Ref: core.TxRef{Partner: "fast"}, SIM: core.SIMRef{ICCID: "1000000000000000001"}}}},
+		Ack: func(t core.Transaction) (int, []byte, error) { return 200, nil, nil },
+	})
+	require.NoError(t, err)
+	var got core.Transaction
+	require.Eventually(t, func() bool {
+		got, err = f.svc.Transaction(context.Background(), "fast", tr.ID)
+		return err == nil && got.Status.Finished()
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, core.TxFailed, got.Status)
+	require.Len(t, got.Results, 1)
+	assert.Equal(t, core.ReasonInternal, got.Results[0].Error.Reason)
 }

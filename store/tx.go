@@ -187,9 +187,12 @@ func (t *tx) write(b []byte, key string, e entry) error {
 	case t.ov == nil:
 		return ErrReadOnly
 	case key == "":
-		return fmt.Errorf("store: %s: empty key", b)
+		// A command's bug, not the store's trouble: an internal error, so
+		// that an execution fails after a few tries rather than wait for
+		// the store to recover.
+		return core.Internal(fmt.Errorf("store: %s: empty key", b))
 	case len(key) > bbolt.MaxKeySize:
-		return fmt.Errorf("store: %s: key of %d bytes is too long", b, len(key))
+		return core.Internal(fmt.Errorf("store: %s: key of %d bytes is too long", b, len(key)))
 	}
 	writes := t.ov[string(b)]
 	if writes == nil {

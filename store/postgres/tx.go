@@ -50,12 +50,14 @@ func (t *tx) writable(what string, pk string, values ...string) error {
 	if !t.write {
 		return store.ErrReadOnly
 	}
+	// A command's bug, not the store's trouble: internal errors, so that
+	// an execution fails after a few tries rather than wait for recovery.
 	if pk == "" {
-		return fmt.Errorf("postgres: %s: empty key", what)
+		return core.Internal(fmt.Errorf("postgres: %s: empty key", what))
 	}
 	for _, v := range append(values, pk) {
 		if len(v) > maxKeyLen {
-			return fmt.Errorf("postgres: %s: key or index value of %d bytes is longer than %d", what, len(v), maxKeyLen)
+			return core.Internal(fmt.Errorf("postgres: %s: key or index value of %d bytes is longer than %d", what, len(v), maxKeyLen))
 		}
 	}
 	return nil
