@@ -326,26 +326,38 @@ func (failingRenderer) Render(core.Transaction, int, time.Time) ([]core.Notifica
 	return nil, fmt.Errorf("renderer broken")
 }
 
-// An item that keeps failing inside is tried a few times, then recorded as
-// an internal failure instead of blocking its transaction forever.
+// An item that keeps failing inside (an error or a panic) is tried a few
+// times, then recorded as an internal failure instead of blocking its
+// transaction for ever. The record must not depend on the renderer: a
+// panicking one used to fail the record too.
 func TestPoisonItemIsRecordedAsFailed(t *testing.T) {
-	f := newFixture(t, 3)
-	f.eng.Register("poison", failingRenderer{})
-	tr, _, err := f.eng.Submit(context.Background(), core.Submission{
-		Ref: core.TxRef{Partner: "fast", Channel: "poison", PartnerTxID: "p1"}, Operation: "op", BodyHash: "h",
-		Job: core.Job{Activations: []core.Activate{{Ref: core.TxRef{Partner: "fast"}, SIM: core.SIMRef{ICCID: "1000000000000000001"}}}},
-		Ack: func(t core.Transaction) (int, []byte, error) { return 200, nil, nil },
-	})
-	require.NoError(t, err)
-	var got core.Transaction
-	require.Eventually(t, func() bool {
-		got, err = f.svc.Transaction(context.Background(), "fast", tr.ID)
-		return err == nil && got.Status.Finished()
-	}, 5*time.Second, 5*time.Millisecond)
-	assert.Equal(t, core.TxFailed, got.Status)
-	require.Len(t, got.Results, 1)
-	assert.Equal(t, core.ReasonInternal, got.Results[0].Error.Reason)
-	assert.Equal(t, "internal error", got.Results[0].Error.Message, "the cause is logged, not stored for the partner")
+	for name, r := range map[string]core.Renderer{"error": failingRenderer{}, "panic": panickingRenderer{}} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, 3)
+			f.eng.Register("poison", r)
+			tr, _, err := f.eng.Submit(context.Background(), core.Submission{
+				Ref: core.TxRef{Partner: "fast", Channel: "poison", PartnerTxID: "p1"}, Operation: "op", BodyHash: "h",
+				Job: core.Job{Activations: []core.Activate{{Ref: core.TxRef{Partner: "fast"}, SIM: core.SIMRef{ICCID: "1000000000000000001"}}}},
+				Ack: func(t core.Transaction) (int, []byte, error) { return 200, nil, nil },
+			})
+			require.NoError(t, err)
+			var got core.Transaction
+			require.Eventually(t, func() bool {
+				got, err = f.svc.Transaction(context.Background(), "fast", tr.ID)
+				return err == nil && got.Status.Finished()
+			}, 5*time.Second, 5*time.Millisecond)
+			assert.Equal(t, core.TxFailed, got.Status)
+			require.Len(t, got.Results, 1)
+			assert.Equal(t, core.ReasonInternal, got.Results[0].Error.Reason)
+			assert.Equal(t, "internal error", got.Results[0].Error.Message, "the cause is logged, not stored for the partner")
+		})
+	}
+}
+
+type panickingRenderer struct{}
+
+func (panickingRenderer) Render(core.Transaction, int, time.Time) ([]core.Notification, error) {
+	panic("renderer bug")
 }
 
 // commitFailingStore fails the next `fail` executions after running their
@@ -433,32 +445,4 @@ func TestStoreFailuresDelayExecutionWithoutFailingIt(t *testing.T) {
 			assert.NotEqual(t, core.ReasonInternal, got.Results[0].Error.Reason, "the store's failures were recorded as the item's")
 		})
 	}
-}
-
-type panickingRenderer struct{}
-
-func (panickingRenderer) Render(core.Transaction, int, time.Time) ([]core.Notification, error) {
-	panic("renderer bug")
-}
-
-// A panic in a step is the item's own failure, like an error: after a few
-// tries the item is recorded as failed, not retried for ever as a store's
-// failure is.
-func TestPanickingItemIsRecordedAsFailed(t *testing.T) {
-	f := newFixture(t, 3)
-	f.eng.Register("panics", panickingRenderer{})
-	tr, _, err := f.eng.Submit(context.Background(), core.Submission{
-		Ref: core.TxRef{Partner: "fast", Channel: "panics", PartnerTxID: "p1"}, Operation: "op", BodyHash: "h",
-		Job: core.Job{Activations: []core.Activate{{Ref: core.TxRef{Partner: "fast"}, SIM: core.SIMRef{ICCID: "1000000000000000001"}}}},
-		Ack: func(t core.Transaction) (int, []byte, error) { return 200, nil, nil },
-	})
-	require.NoError(t, err)
-	var got core.Transaction
-	require.Eventually(t, func() bool {
-		got, err = f.svc.Transaction(context.Background(), "fast", tr.ID)
-		return err == nil && got.Status.Finished()
-	}, 5*time.Second, 5*time.Millisecond)
-	assert.Equal(t, core.TxFailed, got.Status)
-	require.Len(t, got.Results, 1)
-	assert.Equal(t, core.ReasonInternal, got.Results[0].Error.Reason)
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -108,45 +109,46 @@ func TestHubs(t *testing.T) {
 	assert.True(t, rep.OK(), rep.Details)
 }
 
-// A schema 1 database (before tx_by_partner, hubs and the session expiry
-// index) is migrated when it
-// is opened: the buckets appear and its transactions are listed.
-func TestOpenMigratesSchema1(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "simgate.db")
-	db, err := store.Open(path, store.Options{})
-	require.NoError(t, err)
-	x := transaction("tx-1", "m-1", core.TxSucceeded, t0)
-	x.Seq, x.Channel = 7, core.ChannelTMF
-	s := core.Session{TokenHash: "h1", Partner: "demo-rsp", CreatedAt: t0, ExpiresAt: sec(60)}
-	update(t, db, func(tx core.Tx) error {
-		require.NoError(t, tx.PutSession(s))
-		return tx.PutTransaction(x)
-	})
-	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
-		for _, b := range []string{"tx_by_partner", "hubs", "hubs_by_partner", "sessions_by_expiry"} {
-			require.NoError(t, btx.DeleteBucket([]byte(b)))
-		}
-		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 1))
-	}))
-	require.NoError(t, db.Close())
-
-	// Read-only opening refuses it rather than misreading it.
-	_, err = store.Open(path, store.Options{ReadOnly: true})
-	assert.ErrorContains(t, err, "database schema 1 is older than 3")
-
-	db, err = store.Open(path, store.Options{})
-	require.NoError(t, err)
-	defer db.Close()
-	assert.Equal(t, []string{"tx-1"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 0)))
-	view(t, db, func(tx core.Tx) error {
-		got, err := tx.ExpiredSessions(sec(60), 0)
-		assert.Equal(t, []core.Session{s}, got)
-		return err
-	})
-	rep, err := db.Verify(context.Background())
-	require.NoError(t, err)
-	assert.True(t, rep.OK(), rep.Details)
-	assert.Equal(t, uint64(store.SchemaVersion), rep.SchemaVersion)
+// Older files are brought up to date when a writable open first sees
+// them, and refused by a read-only one rather than misread: a schema 1
+// database (before tx_by_partner, hubs and the session expiry index) is
+// migrated; a schema 2 file written before the session expiry index
+// existed gets that index built from its sessions instead of left empty
+// (they would never be swept). Either way its transactions are listed and
+// its sessions found by expiry.
+func TestOlderFilesAreBroughtUpToDate(t *testing.T) {
+	for _, tc := range []struct {
+		version uint64
+		refusal string
+		without []string
+	}{
+		{1, "database schema 1 is older than 3", []string{"tx_by_partner", "hubs", "hubs_by_partner", "sessions_by_expiry"}},
+		{2, "open it with simgate serve or import once", []string{"sessions_by_expiry"}},
+	} {
+		t.Run(fmt.Sprint("schema ", tc.version), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "simgate.db")
+			db, err := store.Open(path, store.Options{})
+			require.NoError(t, err)
+			x := transaction("tx-1", "m-1", core.TxSucceeded, t0)
+			x.Seq, x.Channel = 7, core.ChannelTMF
+			s := core.Session{TokenHash: "h1", Partner: "demo-rsp", CreatedAt: t0, ExpiresAt: sec(60)}
+			update(t, db, func(tx core.Tx) error {
+				require.NoError(t, tx.PutSession(s))
+				return tx.PutTransaction(x)
+			})
+			db = asOlderSchema(t, db, path, tc.version, tc.refusal, tc.without...)
+			assert.Equal(t, []string{"tx-1"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 0)))
+			view(t, db, func(tx core.Tx) error {
+				got, err := tx.ExpiredSessions(sec(60), 0)
+				assert.Equal(t, []core.Session{s}, got)
+				return err
+			})
+			rep, err := db.Verify(context.Background())
+			require.NoError(t, err)
+			assert.True(t, rep.OK(), rep.Details)
+			assert.Equal(t, uint64(store.SchemaVersion), rep.SchemaVersion)
+		})
+	}
 }
 
 func TestSessionsByExpiry(t *testing.T) {
@@ -188,34 +190,23 @@ func TestSessionsByExpiry(t *testing.T) {
 	assert.True(t, rep.OK(), rep.Details)
 }
 
-// A schema 2 file written before the session expiry index existed has no
-// such bucket: a read-only open refuses it (its readers would find the
-// bucket missing), and the first writable open builds the index from the
-// sessions instead of leaving it empty, so that they are still swept.
-func TestSchema2WithoutSessionIndexGetsOne(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "simgate.db")
-	db, err := store.Open(path, store.Options{})
-	require.NoError(t, err)
-	s := core.Session{TokenHash: "h1", Partner: "demo-rsp", CreatedAt: t0, ExpiresAt: sec(60)}
-	update(t, db, func(tx core.Tx) error { return tx.PutSession(s) })
+// asOlderSchema makes db's file look as an older build left it (the
+// buckets it did not have deleted, its schema version), checks that a
+// read-only open refuses it with refusal, and answers it opened writable
+// (migrated), closed at the end of the test.
+func asOlderSchema(t *testing.T, db *store.DB, path string, version uint64, refusal string, without ...string) *store.DB {
+	t.Helper()
 	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
-		require.NoError(t, btx.DeleteBucket([]byte("sessions_by_expiry")))
-		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 2))
+		for _, b := range without {
+			require.NoError(t, btx.DeleteBucket([]byte(b)))
+		}
+		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, version))
 	}))
 	require.NoError(t, db.Close())
-
-	_, err = store.Open(path, store.Options{ReadOnly: true})
-	assert.ErrorContains(t, err, "open it with simgate serve or import once")
-
+	_, err := store.Open(path, store.Options{ReadOnly: true})
+	assert.ErrorContains(t, err, refusal)
 	db, err = store.Open(path, store.Options{})
 	require.NoError(t, err)
-	defer db.Close()
-	view(t, db, func(tx core.Tx) error {
-		got, err := tx.ExpiredSessions(sec(60), 0)
-		assert.Equal(t, []core.Session{s}, got)
-		return err
-	})
-	rep, err := db.Verify(context.Background())
-	require.NoError(t, err)
-	assert.True(t, rep.OK(), rep.Details)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
