@@ -87,9 +87,7 @@ func TestSchema2ReadOnlyAsItIs(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ro.View(ctx, func(tx core.Tx) error {
 		got, ok, err := tx.Transaction(x.ID)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, x), got))
+		readAsJSONWas(t, x, got, ok, err)
 		return nil
 	}))
 	rep, err := ro.Verify(ctx)
@@ -151,13 +149,9 @@ func TestJSONRecordsStillRead(t *testing.T) {
 	})
 	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
 		gotX, ok, err := tx.Transaction(x.ID)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, x), gotX))
+		readAsJSONWas(t, x, gotX, ok, err)
 		gotD, ok, err := tx.Delivery(d.ID)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, d), gotD))
+		readAsJSONWas(t, d, gotD, ok, err)
 		o, ok, err := tx.Transaction("tx-old")
 		require.NoError(t, err)
 		require.True(t, ok)
@@ -424,17 +418,11 @@ func TestJSONInventoryRecordsStillRead(t *testing.T) {
 	assert.Equal(t, uint64(SchemaVersion), rep.SchemaVersion)
 	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
 		gotSIM, ok, err := tx.SIMByICCID(sim.ICCID)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, sim), gotSIM))
+		readAsJSONWas(t, sim, gotSIM, ok, err)
 		gotNum, ok, err := tx.Number(num.MSISDN)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, num), gotNum))
+		readAsJSONWas(t, num, gotNum, ok, err)
 		gotSub, ok, err := tx.SubscriptionBy(core.ByIMSI, sub.IMSI)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, sub), gotSub))
+		readAsJSONWas(t, sub, gotSub, ok, err)
 
 		o, ok, err := tx.SIMByIMSI("505010000000001")
 		require.NoError(t, err)
@@ -478,9 +466,8 @@ func TestJSONInventoryRecordsStillRead(t *testing.T) {
 	assert.Equal(t, byte(tagBinaryV1), raw(bktSubscriptions, "sub-old")[0])
 	assert.Equal(t, byte('{'), raw(bktNumbers, num.MSISDN)[0])
 	require.NoError(t, db.View(ctx, func(tx core.Tx) error {
-		gotSIM, _, err := tx.SIM(sim.ID)
-		require.NoError(t, err)
-		assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, sim), gotSIM))
+		gotSIM, ok, err := tx.SIM(sim.ID)
+		readAsJSONWas(t, sim, gotSIM, ok, err)
 		o, _, err := tx.Subscription("sub-old")
 		require.NoError(t, err)
 		var want core.Subscription
@@ -491,6 +478,15 @@ func TestJSONInventoryRecordsStillRead(t *testing.T) {
 	rep, err = db.Verify(ctx)
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), rep.Details)
+}
+
+// readAsJSONWas checks a record read from the store (got, ok, err): found,
+// and the value want has after a trip through JSON, as written before.
+func readAsJSONWas[T any](t *testing.T, want, got T, ok bool, err error) {
+	t.Helper()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.True(t, reflect.DeepEqual(jsonRoundTrip(t, want), got))
 }
 
 // readsAsJSON decodes a binary record and checks it reads as its JSON did.
