@@ -330,6 +330,14 @@ func checkFloLIVE(code int, body []byte) error {
 	return nil
 }
 
+// checkRelay accepts the relay's answer: it names the request's messageId.
+func checkRelay(code int, body []byte) error {
+	if code != http.StatusOK || !bytes.Contains(body, messageID) {
+		return statusError(code, body)
+	}
+	return nil
+}
+
 func checkEcho(size int) func(int, []byte) error {
 	return func(code int, body []byte) error {
 		if code != http.StatusOK || len(body) != size {
@@ -488,10 +496,12 @@ func attackPhase(ctx context.Context, name string, tr vegeta.Targeter, c int, d 
 // request's notification first arrived, and acknowledges with code "0".
 type sink struct {
 	secrets map[string]string // path -> signing secret
+	url     string            // where it listens, http://host:port
 
 	mu       sync.Mutex
 	got      map[string]time.Time // path + " " + key -> first arrival
 	count    map[string]int       // path -> distinct keys
+	size     map[string]int       // path -> body bytes of the first arrivals
 	repeats  int
 	problems []string
 	nProblem int
@@ -556,6 +566,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.got[k] = now
 		s.count[r.URL.Path]++
+		s.size[r.URL.Path] += len(body)
 	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
@@ -575,6 +586,16 @@ func (s *sink) received(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.count[path]
+}
+
+// meanBytes answers the mean body size of the notifications to path.
+func (s *sink) meanBytes(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.count[path] == 0 {
+		return 0
+	}
+	return int(math.Round(float64(s.size[path]) / float64(s.count[path])))
 }
 
 func (s *sink) arrival(path, key string) (time.Time, bool) {
@@ -782,6 +803,16 @@ type engineCounts struct {
 	dead, retries int
 }
 
+// relayCounts reads what the bench relay sent and failed to send.
+func (s *server) relayCounts() (benchRelayCounts, error) {
+	var c benchRelayCounts
+	raw, err := s.get("/bench/relay")
+	if err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	return c, err
+}
+
 func (s *server) engine() (engineCounts, error) {
 	c := engineCounts{executed: map[string]map[string]int{}}
 	for _, srv := range append([]*server{s}, s.peers...) {
@@ -836,8 +867,10 @@ type benchRun struct {
 	specs   map[string]*phaseSpec
 	results []*apiResult
 	e2e     *e2eResult
-	errs    []string
-	load    string // the load average when the run started
+	// e2eCeiling is the same requests through the server's bare relay.
+	e2eCeiling *e2eResult
+	errs       []string
+	load       string // the load average when the run started
 }
 
 type apiResult struct {
@@ -850,6 +883,28 @@ type e2eResult struct {
 	delivered     int
 	lastCallback  time.Time
 	ackToCallback *hdrhistogram.Histogram
+}
+
+// span is from the first request to the last notification.
+func (e *e2eResult) span() time.Duration { return e.lastCallback.Sub(e.acks.first) }
+
+// rate answers activations per second over the span.
+func (e *e2eResult) rate() float64 {
+	if s := e.span().Seconds(); e.delivered > 0 && s > 0 {
+		return float64(e.delivered) / s
+	}
+	return 0
+}
+
+// row prints e as a row of the end-to-end table.
+func (e *e2eResult) row(w io.Writer, name, ratio string) {
+	a, span := e.acks, e.span()
+	others := 0.0
+	if span > 0 {
+		others = 100 * a.others.Seconds() / (span.Seconds() * float64(runtime.NumCPU()))
+	}
+	fmt.Fprintf(w, "| %s | %d | %.0f | %d | %.2f | %.0f | %s | %.1f | %.1f | %.3f | %.0f |\n", name, a.ok, a.rate(), e.delivered, span.Seconds(), e.rate(), ratio,
+		float64(e.ackToCallback.ValueAtQuantile(50))/1000, float64(e.ackToCallback.ValueAtQuantile(99))/1000, perK(a.cpuAsync, a.ok), others)
 }
 
 func (b *benchRun) fail(format string, args ...any) {
@@ -888,8 +943,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	// The partners' endpoint, first: its URL goes into the inventory.
-	snk := &sink{secrets: map[string]string{"/mvnx": secrets.mvnxHook, "/e2e": secrets.mvnxHook, "/sps": secrets.spsHook},
-		got: map[string]time.Time{}, count: map[string]int{}}
+	snk := &sink{secrets: map[string]string{"/mvnx": secrets.mvnxHook, "/e2e": secrets.mvnxHook, "/relay": secrets.mvnxHook, "/sps": secrets.spsHook},
+		got: map[string]time.Time{}, count: map[string]int{}, size: map[string]int{}}
 	sln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -898,6 +953,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { _ = sinkSrv.Serve(sln) }()
 	defer sinkSrv.Close()
 	sinkURL := "http://" + sln.Addr().String()
+	snk.url = sinkURL
 
 	b := &benchRun{cfg: cfg, out: stdout, log: stderr, sink: snk, specs: benchSpecs(cfg, secrets, sinkURL), load: loadAverage()}
 	fmt.Fprintf(stderr, "bench: %d per API, %d clients, at most %s per phase, in %s\n", cfg.sims, cfg.concurrency, cfg.duration, dir)
@@ -1199,7 +1255,7 @@ func (b *benchRun) drain(ctx context.Context, spec *phaseSpec, r *phaseResult) {
 	// MVNX and SPS: the notifications the sink received for this phase;
 	// floLIVE (no notifications): the transactions the engine executed on
 	// its channel, which this phase alone uses.
-	path := map[string]string{"mvnx": "/mvnx", "e2e": "/e2e", "sps": "/sps"}[spec.name]
+	path := map[string]string{"mvnx": "/mvnx", "e2e": "/e2e", "e2e ceiling": "/relay", "sps": "/sps"}[spec.name]
 	finished := func() int {
 		if path != "" {
 			return b.sink.received(path)
@@ -1224,6 +1280,12 @@ func (b *benchRun) drain(ctx context.Context, spec *phaseSpec, r *phaseResult) {
 			b.fail("%s: %d of %d acknowledged requests not finished after %s", spec.name, r.ok-got, r.ok, time.Since(start).Round(time.Second))
 			return
 		}
+		if path == "/relay" { // the relay does not retry: a failed send never arrives
+			if c, err := b.srv.relayCounts(); err != nil || c.Failed > 0 {
+				b.fail("%s: the relay failed to send %d notifications (%s), reading its counts: %v", spec.name, c.Failed, c.Error, err)
+				return
+			}
+		}
 		if path != "" {
 			time.Sleep(10 * time.Millisecond)
 		} else {
@@ -1234,6 +1296,29 @@ func (b *benchRun) drain(ctx context.Context, spec *phaseSpec, r *phaseResult) {
 
 func (b *benchRun) e2ePhase(ctx context.Context) {
 	spec := b.specs["e2e"]
+	b.e2e = b.e2eRun(ctx, spec, "/e2e", "e2e")
+	if b.e2e == nil || ctx.Err() != nil {
+		return
+	}
+	// The ceiling: the same request bytes, each acknowledged and notified
+	// by the server's bare relay with a notification of the same size, to
+	// the same listener, through the same kind of sender pool.
+	relay := *spec
+	relay.name = "e2e ceiling"
+	relay.path = "/bench/relay?" + url.Values{
+		"size":   {strconv.Itoa(b.e2e.acks.meanBytes())},
+		"cbsize": {strconv.Itoa(b.sink.meanBytes("/e2e"))},
+		"to":     {b.sink.url + "/relay"},
+		"secret": {b.sink.secrets["/relay"]},
+	}.Encode()
+	relay.pathOf = nil
+	relay.check = checkRelay
+	b.e2eCeiling = b.e2eRun(ctx, &relay, "/relay", "e2e-ceiling")
+}
+
+// e2eRun sends spec's requests and waits for their notifications at the
+// sink's path: from the first request to the last notification.
+func (b *benchRun) e2eRun(ctx context.Context, spec *phaseSpec, path, profile string) *e2eResult {
 	acked := map[string]time.Time{}
 	var mu sync.Mutex
 	onOK := func(res *vegeta.Result) {
@@ -1251,10 +1336,10 @@ func (b *benchRun) e2ePhase(ctx context.Context) {
 		mu.Unlock()
 	}
 	var res *phaseResult
-	b.waitIdle(ctx, "e2e")
-	b.profile("e2e", func() {
+	b.waitIdle(ctx, spec.name)
+	b.profile(profile, func() {
 		m := b.srv.mark()
-		res = attackPhase(ctx, "e2e", spec.targeterOn(b.srv.bases(), ""), b.cfg.concurrency, b.cfg.duration, spec.check, onOK)
+		res = attackPhase(ctx, spec.name, spec.targeterOn(b.srv.bases(), ""), b.cfg.concurrency, b.cfg.duration, spec.check, onOK)
 		b.drain(ctx, spec, res)
 		res.cpuAsync, res.others = b.srv.since(m)
 		res.cpu = res.cpuAsync
@@ -1264,7 +1349,7 @@ func (b *benchRun) e2ePhase(ctx context.Context) {
 	mu.Lock()
 	defer mu.Unlock()
 	for id, at := range acked {
-		cb, ok := b.sink.arrival("/e2e", id)
+		cb, ok := b.sink.arrival(path, id)
 		if !ok {
 			continue
 		}
@@ -1275,9 +1360,9 @@ func (b *benchRun) e2ePhase(ctx context.Context) {
 		_ = e.ackToCallback.RecordValue(max(1, min(cb.Sub(at).Microseconds(), 3_600_000_000)))
 	}
 	if len(acked) != res.ok {
-		b.fail("e2e: %d acknowledgements without a messageId", res.ok-len(acked))
+		b.fail("%s: %d acknowledgements without a messageId", spec.name, res.ok-len(acked))
 	}
-	b.e2e = e
+	return e
 }
 
 func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap) {
@@ -1313,22 +1398,19 @@ func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap)
 		}
 	}
 	if e := b.e2e; e != nil {
-		a := e.acks
-		rate := 0.0
-		span := e.lastCallback.Sub(a.first)
-		if e.delivered > 0 && span > 0 {
-			rate = float64(e.delivered) / span.Seconds()
-		}
-		fmt.Fprintln(w, "\nEnd to end: MVNX activations, first submit to last signed callback received:")
+		fmt.Fprintln(w, "\nEnd to end: MVNX activations, first submit to last signed callback received; the ceiling sends the same")
+		fmt.Fprintln(w, "requests to /bench/relay, which acknowledges each and sends a signed notification of the same size, and nothing else:")
 		fmt.Fprintln(w)
-		others := 0.0
-		if span > 0 {
-			others = 100 * a.others.Seconds() / (span.Seconds() * float64(runtime.NumCPU()))
+		fmt.Fprintln(w, "| phase | activations | acks/s | callbacks | seconds | activations/s | ratio | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		ratio := 0.0
+		if c := b.e2eCeiling; c != nil && c.rate() > 0 {
+			ratio = e.rate() / c.rate()
 		}
-		fmt.Fprintln(w, "| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		fmt.Fprintf(w, "| e2e | %d | %.0f | %d | %.2f | %.0f | %.1f | %.1f | %.3f | %.0f |\n", a.ok, a.rate(), e.delivered, span.Seconds(), rate,
-			float64(e.ackToCallback.ValueAtQuantile(50))/1000, float64(e.ackToCallback.ValueAtQuantile(99))/1000, perK(a.cpuAsync, a.ok), others)
+		e.row(w, "e2e", fmt.Sprintf("%.2f", ratio))
+		if c := b.e2eCeiling; c != nil {
+			c.row(w, "e2e ceiling", "1")
+		}
 	}
 	fmt.Fprintln(w)
 	rate := 0.0
@@ -1343,16 +1425,20 @@ func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap)
 	for _, r := range b.results {
 		errs += r.api.errs + r.echo.errs
 	}
-	if b.e2e != nil {
-		errs += b.e2e.acks.errs
+	for _, e := range []*e2eResult{b.e2e, b.e2eCeiling} {
+		if e != nil {
+			errs += e.acks.errs
+		}
 	}
 	var others, wall time.Duration
 	phases := []*phaseResult{}
 	for _, r := range b.results {
 		phases = append(phases, r.api, r.echo)
 	}
-	if b.e2e != nil {
-		phases = append(phases, b.e2e.acks)
+	for _, e := range []*e2eResult{b.e2e, b.e2eCeiling} {
+		if e != nil {
+			phases = append(phases, e.acks)
+		}
 	}
 	for _, p := range phases {
 		others += p.others

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,7 +41,7 @@ func TestBenchHarness(t *testing.T) {
 	report := out.String()
 	for _, col := range []string{"| API | requests | req/s | p50 ms | p90 ms | p99 ms | ceiling req/s | ratio | CPU s/1k req | CPU s/1k incl. async | response bytes | other processes % |",
 		"| ceiling of | requests | req/s | p50 ms | p90 ms | p99 ms | CPU s/1k req |",
-		"| phase | activations | acks/s | callbacks | seconds | activations/s | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |"} {
+		"| phase | activations | acks/s | callbacks | seconds | activations/s | ratio | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |"} {
 		assert.Contains(t, report, col)
 	}
 	num := `[0-9]+(\.[0-9]+)?`
@@ -50,7 +55,10 @@ func TestBenchHarness(t *testing.T) {
 			assert.Positive(t, st.Size())
 		}
 	}
-	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e \| 100 \| `+num+` \| 100 \|( `+num+` \|){6}$`), report)
+	// Every activation is notified, through the pipeline and through the
+	// bare relay that is its ceiling.
+	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e \| 100 \| `+num+` \| 100 \|( `+num+` \|){7}$`), report)
+	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e ceiling \| 100 \| `+num+` \| 100 \| `+num+` \| [1-9][0-9]* \| 1 \|( `+num+` \|){4}$`), report)
 	assert.Regexp(t, `import: 500 SIMs \([0-9]+ records\) in `+num+` s`, report)
 	assert.Regexp(t, `server start: `+num+` s from exec to /healthz 200`, report)
 	assert.Regexp(t, `server heap after the run: `+num+` MiB`, report)
@@ -152,4 +160,65 @@ func TestProcCPU(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, d, time.Duration(0))
 	assert.Positive(t, machineCPU())
+}
+
+// The relay, the end-to-end ceiling, acknowledges with the request's
+// messageId in the asked size and sends a signed notification of the
+// asked size that the bench's sink accepts; bad input is refused and
+// sends nothing.
+func TestBenchRelay(t *testing.T) {
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("relay-test-secret-0123456789abcd"))
+	snk := &sink{secrets: map[string]string{"/relay": secret}, got: map[string]time.Time{}, count: map[string]int{}, size: map[string]int{}}
+	listener := httptest.NewServer(snk)
+	defer listener.Close()
+	e := echo.New()
+	benchHooks{echo: true, senders: 2}.mount(e)
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+
+	post := func(query, body string) (int, string) {
+		resp, err := http.Post(srv.URL+"/bench/relay?"+query, "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	q := url.Values{"size": {"64"}, "cbsize": {"700"}, "to": {listener.URL + "/relay"}, "secret": {secret}}
+	code, body := post(q.Encode(), `{"MessageHeader":{"TrackingMessageHeader":{"messageId":"m-1"}}}`)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Len(t, body, 64)
+	assert.Equal(t, `{"messageId":"m-1"}`, strings.TrimSpace(body))
+	require.Eventually(t, func() bool { return snk.received("/relay") == 1 }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, 700, snk.meanBytes("/relay"))
+	assert.Zero(t, snk.nProblem, snk.problems)
+
+	for _, c := range []struct{ query, body, want string }{
+		{"size=x&cbsize=1&to=a&secret=b", `{"messageId":"m-2"}`, "size and cbsize"},
+		{"size=1&cbsize=2000000&to=a&secret=b", `{"messageId":"m-2"}`, "size and cbsize"},
+		{"size=1&cbsize=1&secret=b", `{"messageId":"m-2"}`, "to and secret"},
+		{q.Encode(), `{"id":"m-2"}`, "no \"messageId\""},
+		{q.Encode(), `{"messageId":"m\"-2"}`, "no \"messageId\""},
+		{q.Encode(), `{"messageId":"` + strings.Repeat("m", maxRelayID+1) + `"}`, "no \"messageId\""},
+	} {
+		code, body := post(c.query, c.body)
+		assert.Equal(t, http.StatusBadRequest, code, c.query)
+		assert.Contains(t, body, c.want, c.query)
+	}
+
+	// A destination that refuses is counted as a failure, with its error.
+	q.Set("to", listener.URL+"/unknown")
+	code, _ = post(q.Encode(), `{"messageId":"m-3"}`)
+	require.Equal(t, http.StatusOK, code)
+	var counts benchRelayCounts
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(srv.URL + "/bench/relay")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&counts))
+		return counts.Failed == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, uint64(1), counts.Sent)
+	assert.Contains(t, counts.Error, "HTTP 404")
+	assert.Equal(t, 1, snk.received("/relay"), "no other notification arrived")
 }
