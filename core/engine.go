@@ -489,7 +489,7 @@ func (e *Engine) executeItems(ctx context.Context, id string, failed error) (don
 	}
 	if done && t.ID != "" {
 		// Typed attributes: named string types would go through fmt.
-		e.log.LogAttrs(ctx, slog.LevelInfo, "transaction executed", slog.String("tx", t.ID),
+		LogAttrs(ctx, e.log, slog.LevelInfo, "transaction executed", slog.String("tx", t.ID),
 			slog.String("partner", string(t.Partner)), slog.String("channel", string(t.Channel)),
 			slog.String("operation", t.Operation), slog.String("partner_tx_id", t.PartnerTxID),
 			slog.String("correlation_id", t.CorrelationID), slog.String("status", string(t.Status)))
@@ -829,7 +829,7 @@ func (e *Engine) deliver(ctx context.Context, d Delivery, release func(), fresh 
 	if final.Status == DeliveryDead {
 		lvl = slog.LevelWarn
 	}
-	e.log.LogAttrs(ctx, lvl, "delivery attempt", slog.String("delivery", d.ID), slog.String("tx", d.TxID),
+	LogAttrs(ctx, e.log, lvl, "delivery attempt", slog.String("delivery", d.ID), slog.String("tx", d.TxID),
 		slog.String("partner", string(d.Partner)), slog.Int("status_code", res.StatusCode),
 		slog.String("outcome", string(final.Status)), slog.Int("attempt", len(final.Attempts)),
 		slog.String("next_at", final.NextAt.Format(time.RFC3339)), slog.String("error", errString(res.Err)))

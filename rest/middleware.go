@@ -84,7 +84,7 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				}
 				res := c.Response()
 				// The handler may have added to the context (a correlation id).
-				log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+				core.LogAttrs(c.Request().Context(), log, slog.LevelInfo, "request",
 					slog.String("method", req.Method),
 					slog.String("path", req.URL.Path),
 					slog.Int("status", res.Status),

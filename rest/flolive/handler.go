@@ -193,7 +193,7 @@ func (h *Handler) move(c echo.Context) error {
 	}
 	// Typed attributes: the same text as key-value pairs, without boxing
 	// each value or formatting the ids with fmt.
-	h.log.LogAttrs(ctx, slog.LevelInfo, "flolive request accepted", slog.String("op", OpMove),
+	core.LogAttrs(ctx, h.log, slog.LevelInfo, "flolive request accepted", slog.String("op", OpMove),
 		slog.String("partner", string(p.ID)), slog.String("code", ""), slog.String("tx", t.ID),
 		slog.String("type", wireType(ref.Kind)), slog.String("target", string(target)))
 	return c.JSONBlob(t.AckStatus, t.Ack)
@@ -266,7 +266,7 @@ func (h *Handler) bulkMove(c echo.Context) error {
 	if err != nil || replayed {
 		return h.replay(c, OpBulkMove, p.ID, t, err)
 	}
-	h.log.LogAttrs(ctx, slog.LevelInfo, "flolive request accepted", slog.String("op", OpBulkMove),
+	core.LogAttrs(ctx, h.log, slog.LevelInfo, "flolive request accepted", slog.String("op", OpBulkMove),
 		slog.String("partner", string(p.ID)), slog.String("code", ""), slog.String("tx", t.ID),
 		slog.Int("items", len(req.Items)), slog.Int("accepted", len(moves)), slog.Int("refused", len(refused)))
 	return c.JSONBlob(t.AckStatus, t.Ack)
@@ -483,7 +483,7 @@ func (h *Handler) replay(c echo.Context, op string, partner core.PartnerID, t co
 	if err != nil {
 		return h.nak(c, op, partner, err)
 	}
-	h.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "flolive request replayed", slog.String("op", op),
+	core.LogAttrs(c.Request().Context(), h.log, slog.LevelInfo, "flolive request replayed", slog.String("op", op),
 		slog.String("partner", string(partner)), slog.String("code", ""), slog.String("tx", t.ID))
 	return c.JSONBlob(t.AckStatus, t.Ack)
 }

@@ -137,7 +137,7 @@ func (h *Handler) activate(c echo.Context) error {
 	}
 	// Typed attributes: the same text as key-value pairs, without boxing
 	// each value or formatting the partner id with fmt.
-	h.log.LogAttrs(ctx, slog.LevelInfo, "activation accepted", slog.String("partner", string(partner)),
+	core.LogAttrs(ctx, h.log, slog.LevelInfo, "activation accepted", slog.String("partner", string(partner)),
 		slog.String("message_id", hdr.MessageID), slog.String("tx", t.ID), slog.Int("subscribers", t.Job.Items()),
 		slog.Bool("replayed", replayed), slog.String("conversation_id", cx.ConversationID))
 	return c.JSONBlob(t.AckStatus, t.Ack)

@@ -482,7 +482,7 @@ func (h *Handler) submit(c echo.Context, op string, body any, job core.Job, cx t
 	}
 	// Typed attributes: the same text as key-value pairs, without boxing
 	// each value or formatting the ids with fmt.
-	h.log.LogAttrs(ctx, slog.LevelInfo, "sps request accepted", slog.String("partner", string(cl.partner.ID)),
+	core.LogAttrs(ctx, h.log, slog.LevelInfo, "sps request accepted", slog.String("partner", string(cl.partner.ID)),
 		slog.String("operation", op), slog.String("partner_tx_id", partnerTxID), slog.String("tx", t.ID),
 		slog.String("account", string(cl.account)), slog.Bool("replayed", replayed), slog.Bool("callback", t.CallbackURL != ""))
 	return c.JSONBlob(t.AckStatus, t.Ack)
