@@ -73,7 +73,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&cfg.keep, "keep", "", "keep the inventory, the database and the server log in this folder (default: a temporary folder, removed)")
 	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", 0, "bcrypt cost of the generated partners' passwords, given to import and serve (0: library default)")
 	fs.StringVar(&cfg.bin, "bin", "", "simgate binary to run as import and serve (default: this executable)")
-	fs.StringVar(&cfg.profileDir, "profile", "", "write CPU profiles of the server to DIR (go tool pprof): <api>.pprof while the clients send, <api>-drain.pprof while the backlog executes, e2e.pprof for all of e2e")
+	fs.StringVar(&cfg.profileDir, "profile", "", "write CPU profiles of the server to DIR (go tool pprof): <api>.pprof while the clients send, <api>-drain.pprof while the backlog executes, e2e.pprof for all of e2e, e2e-ceiling.pprof for its relay")
 	serveArgs := fs.String("serve-args", "", "extra flags for simgate serve, space-separated (e.g. \"--workers 8\")")
 	fs.DurationVar(&cfg.drainTimeout, "drain-timeout", 10*time.Minute, "how long to wait for the asynchronous executions and notifications of a phase")
 	fs.DurationVar(&cfg.waitIdle, "wait-idle", 0, "before the import and each phase, wait up to this long for a second in which other processes use under 5% of the machine (0: do not wait)")
@@ -779,15 +779,33 @@ func (s *server) get(path string) ([]byte, error) {
 	return b, err
 }
 
-func (s *server) post(path string) ([]byte, error) {
-	res, err := s.client.Post(s.base+path, "", nil)
+func (s *server) post(path string) ([]byte, error) { return s.send(http.MethodPost, path, nil) }
+
+// send makes a request of the bench hooks; body, if not nil, goes as JSON.
+func (s *server) send(method, path string, body any) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := s.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err == nil && res.StatusCode/100 != 2 {
-		err = fmt.Errorf("POST %s: %s: %s", path, res.Status, b)
+		err = fmt.Errorf("%s %s: %s: %s", method, path, res.Status, b)
 	}
 	return b, err
 }
@@ -803,14 +821,26 @@ type engineCounts struct {
 	dead, retries int
 }
 
-// relayCounts reads what the bench relay sent and failed to send.
+// relayCounts adds up what the bench relays of s and its peers sent and
+// failed to send.
 func (s *server) relayCounts() (benchRelayCounts, error) {
-	var c benchRelayCounts
-	raw, err := s.get("/bench/relay")
-	if err == nil {
-		err = json.Unmarshal(raw, &c)
+	var sum benchRelayCounts
+	for _, srv := range append([]*server{s}, s.peers...) {
+		var c benchRelayCounts
+		raw, err := srv.get("/bench/relay")
+		if err == nil {
+			err = json.Unmarshal(raw, &c)
+		}
+		if err != nil {
+			return sum, err
+		}
+		sum.Sent += c.Sent
+		sum.Failed += c.Failed
+		if c.Error != "" {
+			sum.Error = c.Error
+		}
 	}
-	return c, err
+	return sum, nil
 }
 
 func (s *server) engine() (engineCounts, error) {
@@ -896,15 +926,21 @@ func (e *e2eResult) rate() float64 {
 	return 0
 }
 
-// row prints e as a row of the end-to-end table.
-func (e *e2eResult) row(w io.Writer, name, ratio string) {
+// row prints e as a row of the end-to-end table, with its ack→callback
+// times if latency; "–" where nothing was measured.
+func (e *e2eResult) row(w io.Writer, name, ratio string, latency bool) {
 	a, span := e.acks, e.span()
-	others := 0.0
-	if span > 0 {
-		others = 100 * a.others.Seconds() / (span.Seconds() * float64(runtime.NumCPU()))
+	seconds, rate, others, p50, p99 := "–", "–", "–", "–", "–"
+	if e.delivered > 0 && span > 0 {
+		seconds, rate = fmt.Sprintf("%.2f", span.Seconds()), fmt.Sprintf("%.0f", e.rate())
+		others = fmt.Sprintf("%.0f", 100*a.others.Seconds()/(span.Seconds()*float64(runtime.NumCPU())))
+		if latency {
+			p50 = fmt.Sprintf("%.1f", float64(e.ackToCallback.ValueAtQuantile(50))/1000)
+			p99 = fmt.Sprintf("%.1f", float64(e.ackToCallback.ValueAtQuantile(99))/1000)
+		}
 	}
-	fmt.Fprintf(w, "| %s | %d | %.0f | %d | %.2f | %.0f | %s | %.1f | %.1f | %.3f | %.0f |\n", name, a.ok, a.rate(), e.delivered, span.Seconds(), e.rate(), ratio,
-		float64(e.ackToCallback.ValueAtQuantile(50))/1000, float64(e.ackToCallback.ValueAtQuantile(99))/1000, perK(a.cpuAsync, a.ok), others)
+	fmt.Fprintf(w, "| %s | %d | %.0f | %d | %s | %s | %s | %s | %s | %.3f | %s |\n", name, a.ok, a.rate(), e.delivered, seconds, rate, ratio,
+		p50, p99, perK(a.cpuAsync, a.ok), others)
 }
 
 func (b *benchRun) fail(format string, args ...any) {
@@ -1281,8 +1317,13 @@ func (b *benchRun) drain(ctx context.Context, spec *phaseSpec, r *phaseResult) {
 			return
 		}
 		if path == "/relay" { // the relay does not retry: a failed send never arrives
-			if c, err := b.srv.relayCounts(); err != nil || c.Failed > 0 {
-				b.fail("%s: the relay failed to send %d notifications (%s), reading its counts: %v", spec.name, c.Failed, c.Error, err)
+			c, err := b.srv.relayCounts()
+			switch {
+			case err != nil:
+				b.fail("%s: reading the relay's counts: %v", spec.name, err)
+				return
+			case c.Failed > 0:
+				b.fail("%s: the relay failed to send %d notifications, e.g. %s", spec.name, c.Failed, c.Error)
 				return
 			}
 		}
@@ -1297,22 +1338,24 @@ func (b *benchRun) drain(ctx context.Context, spec *phaseSpec, r *phaseResult) {
 func (b *benchRun) e2ePhase(ctx context.Context) {
 	spec := b.specs["e2e"]
 	b.e2e = b.e2eRun(ctx, spec, "/e2e", "e2e")
-	if b.e2e == nil || ctx.Err() != nil {
-		return
+	if ctx.Err() != nil || b.e2e.delivered == 0 || b.e2e.acks.errs > 0 {
+		return // nothing sound to measure the ceiling against
 	}
-	// The ceiling: the same request bytes, each acknowledged and notified
-	// by the server's bare relay with a notification of the same size, to
-	// the same listener, through the same kind of sender pool.
+	// The ceiling: the same requests, as many as the pipeline acknowledged,
+	// each acknowledged and notified by the server's bare relay with an
+	// acknowledgement and a notification of the same sizes, to the same
+	// listener, through a sender set up like the engine's.
 	relay := *spec
-	relay.name = "e2e ceiling"
-	relay.path = "/bench/relay?" + url.Values{
-		"size":   {strconv.Itoa(b.e2e.acks.meanBytes())},
-		"cbsize": {strconv.Itoa(b.sink.meanBytes("/e2e"))},
-		"to":     {b.sink.url + "/relay"},
-		"secret": {b.sink.secrets["/relay"]},
-	}.Encode()
-	relay.pathOf = nil
-	relay.check = checkRelay
+	relay.name, relay.path, relay.pathOf, relay.check = "e2e ceiling", "/bench/relay", nil, checkRelay
+	relay.limit = b.e2e.acks.ok
+	setup := relaySetup{To: b.sink.url + "/relay", Secret: b.sink.secrets["/relay"],
+		AckBytes: b.e2e.acks.meanBytes(), NotificationBytes: b.sink.meanBytes("/e2e"), Requests: relay.limit}
+	for _, srv := range append([]*server{b.srv}, b.srv.peers...) {
+		if _, err := srv.send(http.MethodPut, "/bench/relay", setup); err != nil {
+			b.fail("e2e ceiling: setting up the relay: %v", err)
+			return
+		}
+	}
 	b.e2eCeiling = b.e2eRun(ctx, &relay, "/relay", "e2e-ceiling")
 }
 
@@ -1398,18 +1441,20 @@ func (b *benchRun) report(imp importResult, start time.Duration, heap benchHeap)
 		}
 	}
 	if e := b.e2e; e != nil {
-		fmt.Fprintln(w, "\nEnd to end: MVNX activations, first submit to last signed callback received; the ceiling sends the same")
-		fmt.Fprintln(w, "requests to /bench/relay, which acknowledges each and sends a signed notification of the same size, and nothing else:")
+		fmt.Fprintln(w, "\nEnd to end: MVNX activations, first submit to last signed callback received. The ceiling sends the same")
+		fmt.Fprintln(w, "requests to /bench/relay, which acknowledges each and sends a signed notification of the same sizes to the")
+		fmt.Fprintln(w, "same listener, with as many in flight, and does nothing else; ratio is activations/s over the ceiling's.")
+		fmt.Fprintln(w, "The relay acknowledges faster than it notifies: its ack→callback times are its own queue's, not shown.")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| phase | activations | acks/s | callbacks | seconds | activations/s | ratio | ack→callback p50 ms | p99 ms | CPU s/1k | other processes % |")
 		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		ratio := 0.0
-		if c := b.e2eCeiling; c != nil && c.rate() > 0 {
-			ratio = e.rate() / c.rate()
+		ratio := "–"
+		if c := b.e2eCeiling; c != nil && c.rate() > 0 && e.rate() > 0 {
+			ratio = fmt.Sprintf("%.2f", e.rate()/c.rate())
 		}
-		e.row(w, "e2e", fmt.Sprintf("%.2f", ratio))
+		e.row(w, "e2e", ratio, true)
 		if c := b.e2eCeiling; c != nil {
-			c.row(w, "e2e ceiling", "1")
+			c.row(w, "e2e ceiling", "1", false)
 		}
 	}
 	fmt.Fprintln(w)

@@ -8,10 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -58,7 +58,7 @@ func TestBenchHarness(t *testing.T) {
 	// Every activation is notified, through the pipeline and through the
 	// bare relay that is its ceiling.
 	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e \| 100 \| `+num+` \| 100 \|( `+num+` \|){7}$`), report)
-	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e ceiling \| 100 \| `+num+` \| 100 \| `+num+` \| [1-9][0-9]* \| 1 \|( `+num+` \|){4}$`), report)
+	assert.Regexp(t, regexp.MustCompile(`(?m)^\| e2e ceiling \| 100 \| `+num+` \| 100 \| `+num+` \| [1-9][0-9]* \| 1 \| – \| – \|( `+num+` \|){2}$`), report)
 	assert.Regexp(t, `import: 500 SIMs \([0-9]+ records\) in `+num+` s`, report)
 	assert.Regexp(t, `server start: `+num+` s from exec to /healthz 200`, report)
 	assert.Regexp(t, `server heap after the run: `+num+` MiB`, report)
@@ -163,62 +163,132 @@ func TestProcCPU(t *testing.T) {
 }
 
 // The relay, the end-to-end ceiling, acknowledges with the request's
-// messageId in the asked size and sends a signed notification of the
-// asked size that the bench's sink accepts; bad input is refused and
-// sends nothing.
+// messageId in the set-up size and sends a signed notification of the
+// set-up size that the bench's sink accepts, with as many in flight as
+// set up; bad input is refused and sends nothing.
 func TestBenchRelay(t *testing.T) {
 	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("relay-test-secret-0123456789abcd"))
 	snk := &sink{secrets: map[string]string{"/relay": secret}, got: map[string]time.Time{}, count: map[string]int{}, size: map[string]int{}}
-	listener := httptest.NewServer(snk)
+	// The listener holds every notification until release is closed, and
+	// counts how many it held at once.
+	release := make(chan struct{})
+	var inFlight, peak atomic.Int32
+	listener := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		<-release
+		inFlight.Add(-1)
+		snk.ServeHTTP(w, r)
+	}))
 	defer listener.Close()
 	e := echo.New()
-	benchHooks{echo: true, senders: 2}.mount(e)
+	benchHooks{echo: true, senders: 3, callbackTimeout: 10 * time.Second, allowPrivate: true}.mount(e)
 	srv := httptest.NewServer(e)
 	defer srv.Close()
+	s := &server{base: srv.URL, client: srv.Client()}
 
-	post := func(query, body string) (int, string) {
-		resp, err := http.Post(srv.URL+"/bench/relay?"+query, "application/json", strings.NewReader(body))
+	post := func(body string) (int, string) {
+		resp, err := http.Post(srv.URL+"/bench/relay", "application/json", strings.NewReader(body))
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		return resp.StatusCode, string(b)
 	}
-	q := url.Values{"size": {"64"}, "cbsize": {"700"}, "to": {listener.URL + "/relay"}, "secret": {secret}}
-	code, body := post(q.Encode(), `{"MessageHeader":{"TrackingMessageHeader":{"messageId":"m-1"}}}`)
-	require.Equal(t, http.StatusOK, code, body)
-	assert.Len(t, body, 64)
-	assert.Equal(t, `{"messageId":"m-1"}`, strings.TrimSpace(body))
-	require.Eventually(t, func() bool { return snk.received("/relay") == 1 }, 10*time.Second, 10*time.Millisecond)
+	code, body := post(`{"messageId":"m-0"}`)
+	assert.Equal(t, http.StatusConflict, code, "before the setup: %s", body)
+
+	setup := relaySetup{To: listener.URL + "/relay", Secret: secret, AckBytes: 64, NotificationBytes: 700, Requests: 10}
+	for _, bad := range []relaySetup{
+		{To: setup.To, Secret: secret, AckBytes: -1, NotificationBytes: 1, Requests: 1},
+		{To: setup.To, Secret: secret, AckBytes: 1, NotificationBytes: 2_000_000, Requests: 1},
+		{To: setup.To, Secret: secret, AckBytes: 1, NotificationBytes: 1, Requests: 0},
+		{To: setup.To, AckBytes: 1, NotificationBytes: 1, Requests: 1},
+		{To: "ftp://x/", Secret: secret, AckBytes: 1, NotificationBytes: 1, Requests: 1},
+	} {
+		_, err := s.send(http.MethodPut, "/bench/relay", bad)
+		assert.ErrorContains(t, err, "400", "%+v", bad)
+	}
+	_, err := s.send(http.MethodPut, "/bench/relay", setup)
+	require.NoError(t, err)
+	_, err = s.send(http.MethodPut, "/bench/relay", setup)
+	assert.ErrorContains(t, err, "409", "set up once")
+
+	for i := range 5 {
+		code, body := post(`{"MessageHeader":{"TrackingMessageHeader":{"messageId":"m-` + strconv.Itoa(i) + `"}}}`)
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Len(t, body, 64)
+		var ack struct{ MessageID string }
+		require.NoError(t, json.Unmarshal([]byte(body), &ack), body)
+		assert.Equal(t, "m-"+strconv.Itoa(i), ack.MessageID)
+	}
+	require.Eventually(t, func() bool { return inFlight.Load() == 3 }, 10*time.Second, 5*time.Millisecond, "as many in flight as senders")
+	time.Sleep(50 * time.Millisecond)
+	assert.Equal(t, int32(3), peak.Load(), "never more in flight than senders")
+	close(release)
+	require.Eventually(t, func() bool { return snk.received("/relay") == 5 }, 10*time.Second, 10*time.Millisecond)
 	assert.Equal(t, 700, snk.meanBytes("/relay"))
 	assert.Zero(t, snk.nProblem, snk.problems)
 
-	for _, c := range []struct{ query, body, want string }{
-		{"size=x&cbsize=1&to=a&secret=b", `{"messageId":"m-2"}`, "size and cbsize"},
-		{"size=1&cbsize=2000000&to=a&secret=b", `{"messageId":"m-2"}`, "size and cbsize"},
-		{"size=1&cbsize=1&secret=b", `{"messageId":"m-2"}`, "to and secret"},
-		{q.Encode(), `{"id":"m-2"}`, "no \"messageId\""},
-		{q.Encode(), `{"messageId":"m\"-2"}`, "no \"messageId\""},
-		{q.Encode(), `{"messageId":"` + strings.Repeat("m", maxRelayID+1) + `"}`, "no \"messageId\""},
+	for _, c := range []struct{ body, want string }{
+		{`{"id":"m-9"}`, "no \"messageId\""},
+		{`{"messageId":"m\"-9"}`, "no \"messageId\""},
+		{"{\"messageId\":\"m\t9\"}", "no \"messageId\""},
+		{`{"messageId":"` + strings.Repeat("m", maxRelayID+1) + `"}`, "no \"messageId\""},
 	} {
-		code, body := post(c.query, c.body)
-		assert.Equal(t, http.StatusBadRequest, code, c.query)
-		assert.Contains(t, body, c.want, c.query)
+		code, body := post(c.body)
+		assert.Equal(t, http.StatusBadRequest, code, c.body)
+		assert.Contains(t, body, c.want, c.body)
 	}
+	counts, err := s.relayCounts()
+	require.NoError(t, err)
+	assert.Equal(t, benchRelayCounts{Sent: 5}, counts)
 
-	// A destination that refuses is counted as a failure, with its error.
-	q.Set("to", listener.URL+"/unknown")
-	code, _ = post(q.Encode(), `{"messageId":"m-3"}`)
-	require.Equal(t, http.StatusOK, code)
-	var counts benchRelayCounts
+	// A listener that refuses is a failure, with its error.
+	e2 := echo.New()
+	benchHooks{echo: true, senders: 1, callbackTimeout: 10 * time.Second, allowPrivate: true}.mount(e2)
+	srv2 := httptest.NewServer(e2)
+	defer srv2.Close()
+	s2 := &server{base: srv2.URL, client: srv2.Client()}
+	setup.To = listener.URL + "/unknown"
+	_, err = s2.send(http.MethodPut, "/bench/relay", setup)
+	require.NoError(t, err)
+	resp, err := http.Post(srv2.URL+"/bench/relay", "application/json", strings.NewReader(`{"messageId":"m-3"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(srv.URL + "/bench/relay")
+		counts, err = s2.relayCounts()
 		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&counts))
 		return counts.Failed == 1
 	}, 10*time.Second, 10*time.Millisecond)
-	assert.Equal(t, uint64(1), counts.Sent)
-	assert.Contains(t, counts.Error, "HTTP 404")
-	assert.Equal(t, 1, snk.received("/relay"), "no other notification arrived")
+	assert.Equal(t, "callback: HTTP 404: unknown path", counts.Error)
+
+	// More requests waiting than set up: 503 at once, not a wait.
+	hold, taken := make(chan struct{}), make(chan struct{}, 4)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		taken <- struct{}{}
+		<-hold
+		snk.ServeHTTP(w, r)
+	}))
+	defer slow.Close()
+	defer close(hold)
+	e3 := echo.New()
+	benchHooks{echo: true, senders: 1, callbackTimeout: 10 * time.Second, allowPrivate: true}.mount(e3)
+	srv3 := httptest.NewServer(e3)
+	defer srv3.Close()
+	s3 := &server{base: srv3.URL, client: srv3.Client()}
+	_, err = s3.send(http.MethodPut, "/bench/relay", relaySetup{To: slow.URL + "/relay", Secret: secret, AckBytes: 1, NotificationBytes: 1, Requests: 2})
+	require.NoError(t, err)
+	postTo := func(id string) int {
+		resp, err := http.Post(srv3.URL+"/bench/relay", "application/json", strings.NewReader(`{"messageId":"`+id+`"}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, postTo("q-1"))
+	<-taken // the one sender holds q-1; q-2 and q-3 fill the queue
+	assert.Equal(t, http.StatusOK, postTo("q-2"))
+	assert.Equal(t, http.StatusOK, postTo("q-3"))
+	assert.Equal(t, http.StatusServiceUnavailable, postTo("q-4"))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,11 +25,11 @@ import (
 // with --bench-echo the main listener also serves
 //
 //	POST|PUT /bench/echo?size=N     reads the whole body, answers N fixed bytes (the ceiling)
-//	POST /bench/relay?size=N&cbsize=M&to=URL&secret=S
-//	                                the end-to-end ceiling: reads the whole body, answers N
-//	                                bytes naming its messageId, then POSTs an M-byte MVNX
-//	                                notification for it to URL, signed with S, from a pool
-//	                                of --deliveries-per-partner senders
+//	PUT  /bench/relay               sets up the end-to-end ceiling (relaySetup, once)
+//	POST /bench/relay               the end-to-end ceiling: reads the whole body, answers
+//	                                ack_bytes naming its messageId, then POSTs a signed MVNX
+//	                                notification of notification_bytes for it to the set-up
+//	                                URL from a pool of --deliveries-per-partner senders
 //	GET  /bench/relay               what the relay sent and failed to send, as JSON
 //	GET  /bench/heap                runtime.GC(), then the Go heap as JSON
 //	POST /bench/cpuprofile/start    starts a CPU profile of the server
@@ -37,13 +39,16 @@ import (
 // what the HTTP stack and the middleware cost, and nothing else.
 type benchHooks struct {
 	echo bool
-	// senders is the relay's pool size (serve's --deliveries-per-partner:
-	// the real notifications to one partner have as many in flight).
-	senders int
+	// The relay's sender is set up as the engine's: serve's
+	// --deliveries-per-partner in flight (all the bench's notifications go
+	// to one partner), --callback-timeout and --allow-private-callbacks.
+	senders         int
+	callbackTimeout time.Duration
+	allowPrivate    bool
 }
 
 func (b *benchHooks) register(fs *flag.FlagSet) {
-	fs.BoolVar(&b.echo, "bench-echo", false, "internal, for simgate bench only: serve /bench/echo, /bench/heap and /bench/cpuprofile")
+	fs.BoolVar(&b.echo, "bench-echo", false, "internal, for simgate bench only: serve /bench/echo, /bench/relay, /bench/heap and /bench/cpuprofile")
 }
 
 // maxEchoSize bounds /bench/echo's answer.
@@ -67,11 +72,10 @@ func (b benchHooks) mount(e *echo.Echo) {
 	}
 	e.POST("/bench/echo", echoHandler)
 	e.PUT("/bench/echo", echoHandler)
-	r := newRelay(max(b.senders, 1))
+	r := &relay{hooks: b}
+	e.PUT("/bench/relay", r.setup)
 	e.POST("/bench/relay", r.handle)
-	e.GET("/bench/relay", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, benchRelayCounts{Sent: r.sent.Load(), Failed: r.failed.Load(), Error: r.lastError()})
-	})
+	e.GET("/bench/relay", r.counts)
 	e.GET("/bench/heap", func(c echo.Context) error {
 		runtime.GC()
 		var m runtime.MemStats
@@ -117,66 +121,100 @@ type benchHeap struct {
 
 // relay is the end-to-end ceiling: per request, the protocol work of an
 // MVNX activation (read the request, acknowledge it, POST a signed
-// notification through the same sender and connection pool as the
-// engine's) and nothing else: no decoding, no store, no fsync.
+// notification through a sender configured like the engine's, with as
+// many in flight) and nothing else: no decoding, no store, no fsync.
+// The bench sets it up once (PUT) with where to send, the secret and the
+// sizes, so that each request carries nothing the real one does not.
 type relay struct {
-	sender       *callback.Sender
-	queue        chan *relayItem // pointers: the buffer stays small while idle
-	sent, failed atomic.Uint64
+	hooks        benchHooks
 	mu           sync.Mutex
+	cfg          *relaySetup // nil until set up
+	queue        chan *relayItem
+	sender       *callback.Sender
+	sent, failed atomic.Uint64
 	err          string
 }
 
+// relaySetup is PUT /bench/relay's body.
+type relaySetup struct {
+	To                string `json:"to"`                 // the listener's URL
+	Secret            string `json:"secret"`             // whsec_ signing secret
+	AckBytes          int    `json:"ack_bytes"`          // size of each acknowledgement
+	NotificationBytes int    `json:"notification_bytes"` // size of each notification
+	Requests          int    `json:"requests"`           // how many will come: the queue's bound
+}
+
 type relayItem struct {
-	d      core.Delivery
-	secret string
+	id   string
+	body []byte
 }
 
-// relayQueue bounds the notifications waiting for a sender; past it the
-// relay answers 503 (the bench counts it as an error).
-const relayQueue = 1 << 16
+// maxRelayRequests bounds the relay's queue (a pointer per request).
+const maxRelayRequests = 5_000_000
 
-func newRelay(senders int) *relay {
-	r := &relay{
-		sender: callback.New(callback.Options{AllowPrivate: true}),
-		queue:  make(chan *relayItem, relayQueue),
+// setup starts the relay: the queue and the senders exist from here on,
+// so an idle --bench-echo server holds neither.
+func (r *relay) setup(c echo.Context) error {
+	var in relaySetup
+	if err := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10)).Decode(&in); err != nil {
+		return c.String(http.StatusBadRequest, "body: "+err.Error())
 	}
-	for range senders {
-		go func() {
-			for it := range r.queue {
-				res := r.sender.Send(context.Background(), it.d, it.secret)
-				if res.Delivered {
-					r.sent.Add(1)
-					continue
-				}
-				r.failed.Add(1)
-				r.mu.Lock()
-				r.err = fmt.Sprintf("HTTP %d: %v", res.StatusCode, res.Err)
-				r.mu.Unlock()
-			}
-		}()
+	if in.AckBytes < 0 || in.AckBytes > maxEchoSize || in.NotificationBytes < 0 || in.NotificationBytes > maxEchoSize ||
+		in.Requests < 1 || in.Requests > maxRelayRequests || in.Secret == "" {
+		return c.String(http.StatusBadRequest, "ack_bytes and notification_bytes must be 0 to 1048576, requests 1 to 5000000, secret set")
 	}
-	return r
-}
-
-func (r *relay) lastError() string {
+	if _, err := callback.CheckPartnerURL(in.To, r.hooks.allowPrivate); err != nil {
+		return c.String(http.StatusBadRequest, "to: "+err.Error())
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.err
+	if r.cfg != nil {
+		return c.String(http.StatusConflict, "the relay is set up already")
+	}
+	r.cfg = &in
+	r.queue = make(chan *relayItem, in.Requests)
+	r.sender = callback.New(callback.Options{Timeout: r.hooks.callbackTimeout, AllowPrivate: r.hooks.allowPrivate})
+	for range max(r.hooks.senders, 1) {
+		go r.send(in, r.queue)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (r *relay) send(cfg relaySetup, queue <-chan *relayItem) {
+	for it := range queue {
+		d := core.Delivery{ID: "relay_" + it.id, URL: cfg.To, ContentType: "application/json", Body: it.body, Accept: core.AcceptMVNXAck}
+		res := r.sender.Send(context.Background(), d, cfg.Secret)
+		if res.Delivered {
+			r.sent.Add(1)
+			continue
+		}
+		r.failed.Add(1)
+		msg := fmt.Sprintf("HTTP %d", res.StatusCode)
+		if res.Err != nil {
+			msg = res.Err.Error()
+		}
+		r.mu.Lock()
+		r.err = msg
+		r.mu.Unlock()
+	}
+}
+
+func (r *relay) counts(c echo.Context) error {
+	r.mu.Lock()
+	out := benchRelayCounts{Sent: r.sent.Load(), Failed: r.failed.Load(), Error: r.err, Ready: r.cfg != nil, Senders: max(r.hooks.senders, 1)}
+	r.mu.Unlock()
+	return c.JSON(http.StatusOK, out)
 }
 
 // maxRelayID bounds the messageId the relay copies into its answers.
 const maxRelayID = 256
 
 func (r *relay) handle(c echo.Context) error {
-	q := c.QueryParams()
-	size, err1 := strconv.Atoi(q.Get("size"))
-	cbsize, err2 := strconv.Atoi(q.Get("cbsize"))
-	if err1 != nil || err2 != nil || size < 0 || size > maxEchoSize || cbsize < 0 || cbsize > maxEchoSize {
-		return c.String(http.StatusBadRequest, "size and cbsize must be 0 to 1048576")
-	}
-	if q.Get("to") == "" || q.Get("secret") == "" {
-		return c.String(http.StatusBadRequest, "to and secret are required")
+	r.mu.Lock()
+	cfg, queue := r.cfg, r.queue
+	r.mu.Unlock()
+	if cfg == nil {
+		return c.String(http.StatusConflict, "PUT /bench/relay first")
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxEchoSize+1))
 	if err != nil || len(body) > maxEchoSize {
@@ -186,19 +224,19 @@ func (r *relay) handle(c echo.Context) error {
 	if id == "" {
 		return c.String(http.StatusBadRequest, `no "messageId" in the body`)
 	}
-	note := padTo([]byte(`{"MessageHeader":{"TrackingMessageHeader":{"responseTo":"`+id+
-		`"}},"ActivateSubscriberResellerResponse":{"Subscriber":{"subscriberStatus":"A"}}}`), cbsize)
+	note := padded(`{"MessageHeader":{"TrackingMessageHeader":{"responseTo":"`+id+
+		`"}},"ActivateSubscriberResellerResponse":{"Subscriber":{"subscriberStatus":"A"}}`, cfg.NotificationBytes)
 	select {
-	case r.queue <- &relayItem{d: core.Delivery{ID: "relay_" + id, URL: q.Get("to"), ContentType: "application/json",
-		Body: note, Accept: core.AcceptMVNXAck}, secret: q.Get("secret")}:
+	case queue <- &relayItem{id: id, body: note}:
 	default:
-		return c.String(http.StatusServiceUnavailable, "relay queue full")
+		return c.String(http.StatusServiceUnavailable, "relay queue full: more requests than set up")
 	}
-	return c.Blob(http.StatusOK, "application/json", padTo([]byte(`{"messageId":"`+id+`"}`), size))
+	return c.Blob(http.StatusOK, "application/json", padded(`{"messageId":"`+id+`"`, cfg.AckBytes))
 }
 
 // relayMessageID answers the first "messageId" string value of body, ""
-// when there is none or it is longer than maxRelayID or holds an escape.
+// when there is none, or it is longer than maxRelayID, or it holds an
+// escape or a control character (it is copied into JSON as it is).
 func relayMessageID(body []byte) string {
 	key := []byte(`"messageId":"`)
 	i := bytes.Index(body, key)
@@ -207,23 +245,37 @@ func relayMessageID(body []byte) string {
 	}
 	rest := body[i+len(key):]
 	j := bytes.IndexByte(rest, '"')
-	if j <= 0 || j > maxRelayID || bytes.IndexByte(rest[:j], '\\') >= 0 {
+	if j <= 0 || j > maxRelayID {
 		return ""
+	}
+	for _, c := range rest[:j] {
+		if c < 0x20 || c == '\\' {
+			return ""
+		}
 	}
 	return string(rest[:j])
 }
 
-// padTo appends spaces (JSON's whitespace) to b up to n bytes.
-func padTo(b []byte, n int) []byte {
-	if len(b) >= n {
-		return b
+// padded closes the JSON object begun in open with a "pad" string member
+// that brings it to n bytes (as a real document, the reader has a member
+// to skip), or with just "}" when open is too long for one.
+func padded(open string, n int) []byte {
+	const pre, post = `,"pad":"`, `"}`
+	b := make([]byte, 0, max(n, len(open)+len(post)))
+	b = append(b, open...)
+	if fill := n - len(open) - len(pre) - len(post); fill >= 0 {
+		b = append(b, pre...)
+		b = append(b, echoBytes[:fill]...)
+		return append(b, post...)
 	}
-	return append(b, bytes.Repeat([]byte{' '}, n-len(b))...)
+	return append(b, '}')
 }
 
 // benchRelayCounts is GET /bench/relay's answer.
 type benchRelayCounts struct {
-	Sent   uint64 `json:"sent"`
-	Failed uint64 `json:"failed"`
-	Error  string `json:"last_error,omitempty"`
+	Sent    uint64 `json:"sent"`
+	Failed  uint64 `json:"failed"`
+	Error   string `json:"last_error,omitempty"`
+	Ready   bool   `json:"ready"`   // set up
+	Senders int    `json:"senders"` // notifications in flight at most
 }

@@ -234,7 +234,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	var ready atomic.Bool
 	e := newServer(svc, eng, log, cfg, &ready)
-	cfg.bench.senders = cfg.perPartner
+	cfg.bench.senders, cfg.bench.callbackTimeout, cfg.bench.allowPrivate = cfg.perPartner, cfg.callbackTimeout, allowPrivate
 	cfg.bench.mount(e)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
