@@ -75,6 +75,9 @@ type Engine struct {
 	rescan bool
 
 	nextSessionSweep time.Time
+
+	// goroutines runs the executions and the delivery attempts.
+	goroutines *reuse
 }
 
 // NewEngine builds an engine; register the front ends' renderers, then Run.
@@ -102,7 +105,7 @@ func NewEngine(svc *Service, sender Sender, log *slog.Logger, cfg EngineConfig) 
 		renderers: map[Channel]Renderer{},
 		wakeExec:  make(chan struct{}, 1), wakeSend: make(chan struct{}, 1),
 		executing: map[string]bool{}, sending: map[string]bool{}, perPart: map[PartnerID]int{}, failures: map[string]int{},
-		queued: map[string]bool{},
+		queued: map[string]bool{}, goroutines: newReuse(reuseIdle),
 	}
 }
 
@@ -342,7 +345,7 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		wg.Add(1)
-		go func() {
+		e.goroutines.Go(func() {
 			defer wg.Done()
 			// Executions finish even when ctx ends: each item is one short
 			// store transaction, and stopping halfway is safe anyway.
@@ -351,7 +354,7 @@ func (e *Engine) executeDue(ctx context.Context, wg *sync.WaitGroup) {
 			delete(e.executing, id)
 			e.mu.Unlock()
 			wake(e.wakeExec)
-		}()
+		})
 	}
 }
 
@@ -697,7 +700,7 @@ func (e *Engine) requestScan() {
 // read by a scan.
 func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery, fresh bool) {
 	wg.Add(1)
-	go func() {
+	e.goroutines.Go(func() {
 		defer wg.Done()
 		released := false
 		release := func() {
@@ -721,7 +724,7 @@ func (e *Engine) send(ctx context.Context, wg *sync.WaitGroup, d Delivery, fresh
 		}
 		e.mu.Unlock()
 		wake(e.wakeSend)
-	}()
+	})
 }
 
 // deliver makes one attempt and records it. A crash between the POST and
