@@ -100,6 +100,11 @@ func tooLarge(max int64) *Error {
 // An error that is not an *Error means v is not usable (nil or not a
 // pointer, or a type encoding/json cannot fill): a programming error.
 func Decode(data []byte, v any, lim Limits) error {
+	return decode(data, v, lim, walkDoc)
+}
+
+// decode is Decode with walk, which walks the document (see walkDoc).
+func decode(data []byte, v any, lim Limits, walk func(data []byte, t reflect.Type, dst reflect.Value, maxDepth int) error) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &json.InvalidUnmarshalError{Type: reflect.TypeOf(v)}
@@ -123,19 +128,12 @@ func Decode(data []byte, v any, lim Limits) error {
 		fresh = reflect.New(t).Elem()
 	}
 	fill := fresh.IsValid() && fillable(t)
-	w := newWalker(data, lim.MaxDepth)
 	var dst reflect.Value
 	if fill {
 		dst = fresh
 	}
-	if err := w.root(t, dst); err != nil {
+	if err := walk(data, t, dst, lim.MaxDepth); err != nil {
 		return err
-	}
-	if off := w.dec.InputOffset(); len(bytes.TrimLeft(data[off:], jsonSpace)) != 0 {
-		return &Error{
-			Status: http.StatusBadRequest, Reason: ReasonTrailingData,
-			Message: fmt.Sprintf("request body has data after the top-level JSON value (at byte offset %d)", off),
-		}
 	}
 	if fill {
 		rv.Elem().Set(fresh)

@@ -25,7 +25,7 @@ func FuzzLexerMatchesDecoder(f *testing.F) {
 		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
-		lex := &lexer{data: data}
+		lex := newLexer(data)
 		for {
 			want, werr := dec.Token()
 			got, gerr := lex.Token()

@@ -43,15 +43,57 @@ type walker struct {
 	tokStart int64 // input offset where the last token read began
 }
 
-// newWalker reads a valid document with the lexer, and anything else with
-// json.Decoder, whose syntax errors the walker reports.
-func newWalker(data []byte, maxDepth int) *walker {
-	if json.Valid(data) {
-		return &walker{dec: &lexer{data: data}, data: data, maxDepth: maxDepth}
-	}
+// lexWalker reads data with the lexer, which checks the grammar as it
+// goes; see walkDoc for what happens when data is not valid JSON.
+func lexWalker(data []byte, maxDepth int) *walker {
+	return &walker{dec: newLexer(data), data: data, maxDepth: maxDepth}
+}
+
+// decoderWalker reads data with json.Decoder, whose syntax errors the
+// walker reports: the walk of a document that is not valid JSON.
+func decoderWalker(data []byte, maxDepth int) *walker {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	return &walker{dec: dec, data: data, maxDepth: maxDepth}
+}
+
+// walkDoc checks the document data against t, storing it in dst if dst is
+// valid (see root): valid JSON is read with the lexer, anything else with
+// json.Decoder, whose errors name the problem. The lexer checks the grammar
+// as it reads, so that valid JSON, nearly every body, is read once. When
+// the lexer's walk fails, the document is walked again with json.Decoder if
+// it is not valid JSON: at a syntax error the lexer met, but also at an
+// error the walk met before a syntax error further on (an unknown field,
+// say), which the lexer has not seen; the answer is then json.Decoder's, as
+// when the document is judged whole before the walk. dst is zeroed before
+// the second walk, so that nothing of the first remains.
+func walkDoc(data []byte, t reflect.Type, dst reflect.Value, maxDepth int) error {
+	w := lexWalker(data, maxDepth)
+	err := w.check(t, dst)
+	if lx := w.dec.(*lexer); lx.done() && err == nil {
+		return nil // the lexer read one whole value, and check nothing after it
+	} else if lx.err == nil && json.Valid(data) {
+		return err
+	}
+	if dst.IsValid() {
+		dst.SetZero()
+	}
+	return decoderWalker(data, maxDepth).check(t, dst)
+}
+
+// check checks the document against t, storing it in dst if dst is valid
+// (see root), and refuses anything but whitespace after it.
+func (w *walker) check(t reflect.Type, dst reflect.Value) error {
+	if err := w.root(t, dst); err != nil {
+		return err
+	}
+	if off := w.dec.InputOffset(); len(bytes.TrimLeft(w.data[off:], jsonSpace)) != 0 {
+		return &Error{
+			Status: http.StatusBadRequest, Reason: ReasonTrailingData,
+			Message: fmt.Sprintf("request body has data after the top-level JSON value (at byte offset %d)", off),
+		}
+	}
+	return nil
 }
 
 // root checks the top-level value, which must not be null, and stores it
