@@ -79,6 +79,7 @@ fuzz:
 	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzFill$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzFillKinds$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rest/jsonx -run '^$$' -fuzz '^FuzzLexValid$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/mvnx -run '^$$' -fuzz '^FuzzMVNX$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSActivate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rest/sps -run '^$$' -fuzz '^FuzzSPSStatus$$' -fuzztime $(FUZZTIME)
