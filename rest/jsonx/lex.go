@@ -34,8 +34,9 @@ const (
 )
 
 // lexer yields the tokens json.Decoder (with UseNumber) yields, and checks
-// the grammar as it goes, exactly as json.Valid does: at the first byte
-// json.Valid would refuse it answers errLexSyntax, and keeps answering it.
+// the grammar as it goes, exactly as json.Valid does: at the first token
+// that json.Valid would refuse (or that follows a refused byte, as the 1
+// of 01 does) it answers errLexSyntax, and keeps answering it.
 // It allocates only the strings and numbers it returns. json.Decoder.Token
 // costs several times more (it decodes each scalar through reflection and
 // builds a scanner error message at the end of every value), and checking
