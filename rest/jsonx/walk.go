@@ -62,11 +62,15 @@ func decoderWalker(data []byte, maxDepth int) *walker {
 // json.Decoder, whose errors name the problem. The lexer checks the grammar
 // as it reads, so that valid JSON, nearly every body, is read once. When
 // the lexer's walk fails, the document is walked again with json.Decoder if
-// it is not valid JSON: at a syntax error the lexer met, but also at an
-// error the walk met before a syntax error further on (an unknown field,
-// say), which the lexer has not seen; the answer is then json.Decoder's, as
-// when the document is judged whole before the walk. dst is zeroed before
-// the second walk, so that nothing of the first remains.
+// it is not valid JSON: at a syntax error the lexer met, and, as a safety
+// net, when the walk stopped at another error (an unknown field, say)
+// before a syntax error further on. No input is known where the second
+// case changes the answer (json.Decoder, like the lexer, reports a syntax
+// error only when it reaches it), but it keeps the answer json.Decoder's
+// whenever the document is not valid JSON, as when the document was judged
+// whole before the walk; it costs a json.Valid on refused bodies only. dst
+// is zeroed before the second walk, so that nothing of the first remains;
+// a type's own decoder may then run twice on a refused body.
 func walkDoc(data []byte, t reflect.Type, dst reflect.Value, maxDepth int) error {
 	w := lexWalker(data, maxDepth)
 	err := w.check(t, dst)
