@@ -21,8 +21,17 @@ type Hub struct {
 // transactions and keep its hub registrations.
 type OrderTx interface {
 	// TransactionsOf calls fn with partner's transactions of channel in
-	// submission order (Seq), until fn answers false or an error.
+	// submission order (Seq), deleted ones (DeletedAt set) left out, until
+	// fn answers false or an error.
 	TransactionsOf(partner PartnerID, channel Channel, fn func(Transaction) (bool, error)) error
+	// TransactionsOfFrom is TransactionsOf past the first skip of those
+	// transactions, which it steps over without reading them: its cost
+	// grows with skip as an index walk, not as skip records read.
+	TransactionsOfFrom(partner PartnerID, channel Channel, skip int, fn func(Transaction) (bool, error)) error
+	// CountTransactionsOf counts the transactions TransactionsOf would
+	// list, from the index alone, up to max+1: an answer above max means
+	// "more than max" (max <= 0: no bound).
+	CountTransactionsOf(partner PartnerID, channel Channel, max int) (int, error)
 
 	Hub(id string) (Hub, bool, error)
 	// HubsOf answers partner's hubs of channel, oldest first.

@@ -35,11 +35,18 @@ func CheckStart(requested, now time.Time) error {
 	return nil
 }
 
-// MaxOrderScan bounds the orders one listing walks, deleted ones included:
-// a list answers the count of what matches, so it reads every order of the
+// MaxOrderScan bounds the orders one filtered listing reads: a filtered
+// list answers the count of what matches, so it reads every order of the
 // partner's channel, and its cost must not grow without bound with the
-// partner's history. One order is still read by its id.
+// partner's history. One order is still read by its id; an unfiltered
+// list (OrderPage) reads only its page.
 const MaxOrderScan = 10_000
+
+// MaxOrderKeys bounds the index entries one unfiltered listing (OrderPage)
+// steps over to count the partner's orders and reach its page: far more
+// than MaxOrderScan, since an entry is a key, not a record to read, but
+// still a bound on what one request costs.
+const MaxOrderKeys = 5_000_000
 
 // OrderState is the life of an order as a whole.
 type OrderState string
@@ -173,9 +180,9 @@ func (s *Service) Order(ctx context.Context, partner PartnerID, channel Channel,
 }
 
 // Orders calls fn with partner's orders of channel in submission order,
-// deleted ones left out, until fn answers false. It reads at most max
-// orders (MaxOrderScan when max <= 0) and fails with TOO_MANY_ORDERS
-// when there are more.
+// deleted ones left out (the store does not list them), until fn answers
+// false. It reads at most max orders (MaxOrderScan when max <= 0) and
+// fails with TOO_MANY_ORDERS when there are more.
 func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel, max int, fn func(Transaction) (bool, error)) error {
 	if max <= 0 {
 		max = MaxOrderScan
@@ -197,6 +204,44 @@ func (s *Service) Orders(ctx context.Context, partner PartnerID, channel Channel
 		return AsError(err)
 	}
 	return nil
+}
+
+// OrderPage calls fn with the page of partner's orders of channel that
+// skips offset of them and holds at most limit, in submission order,
+// deleted ones left out, and answers how many orders there are in all. It
+// counts them and steps over the skipped ones in the store's index, reading
+// only the page's records, so its cost does not depend on the orders'
+// contents; it walks at most max index entries (MaxOrderKeys when max <= 0)
+// and fails with TOO_MANY_ORDERS when the partner has more orders.
+func (s *Service) OrderPage(ctx context.Context, partner PartnerID, channel Channel, offset, limit, max int, fn func(Transaction) error) (total int, err error) {
+	if max <= 0 {
+		max = MaxOrderKeys
+	}
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if total, err = tx.CountTransactionsOf(partner, channel, max); err != nil {
+			return err
+		}
+		if total > max {
+			return Errorf(KindInvalid, ReasonTooManyOrders, "order",
+				"partner %s has more than %d orders to count on channel %s", partner, max, channel)
+		}
+		if offset >= total || limit <= 0 {
+			return nil
+		}
+		n := 0
+		return tx.TransactionsOfFrom(partner, channel, offset, func(t Transaction) (bool, error) {
+			if !t.DeletedAt.IsZero() { // the store leaves them out; this keeps the page right if one did not
+				return true, nil
+			}
+			n++
+			return n < limit, fn(t)
+		})
+	})
+	if err != nil {
+		return 0, AsError(err)
+	}
+	return total, nil
 }
 
 func orderOf(tx Tx, partner PartnerID, channel Channel, id string) (Transaction, error) {

@@ -209,9 +209,13 @@ func TestChangeOrderRules(t *testing.T) {
 	var listed []string
 	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 0, func(t core.Transaction) (bool, error) { listed = append(listed, t.ID); return true, nil }))
 	assert.Equal(t, []string{y.ID}, listed)
-	err = o.svc.Orders(ctx, "p1", "orders", 1, func(core.Transaction) (bool, error) { return true, nil })
-	assert.Equal(t, core.ReasonTooManyOrders, core.ReasonOf(err), "the deleted order counts: it was read")
-	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 2, func(core.Transaction) (bool, error) { return true, nil }))
+	require.NoError(t, o.svc.Orders(ctx, "p1", "orders", 1, func(core.Transaction) (bool, error) { return true, nil }),
+		"the deleted order is not walked: the store lists it no more")
+	var page []string
+	total, err := o.svc.OrderPage(ctx, "p1", "orders", 0, 10, 0, func(t core.Transaction) error { page = append(page, t.ID); return nil })
+	require.NoError(t, err)
+	assert.Equal(t, 1, total, "nor counted")
+	assert.Equal(t, []string{y.ID}, page)
 	kept, err := o.svc.Transaction(ctx, "p1", x.ID)
 	require.NoError(t, err, "the record stays")
 	assert.Equal(t, "deleted", kept.History[len(kept.History)-1].Note)
@@ -277,4 +281,49 @@ func TestIdleItemStateAndFinishedAt(t *testing.T) {
 		assert.True(t, ok, st)
 		assert.Equal(t, t0.Add(2*time.Second), at, st)
 	}
+}
+
+// OrderPage answers the page and the count of a partner's orders of one
+// channel, in submission order, without reading the orders it skips; past
+// its bound it refuses the list, as Orders does past its own.
+func TestOrderPage(t *testing.T) {
+	o := newOrders(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, o.submit(t, "p1", fmt.Sprint("k", i)).ID)
+	}
+	o.submit(t, "p2", "k0")
+	page := func(offset, limit, max int) ([]string, int, error) {
+		out := []string{}
+		total, err := o.svc.OrderPage(ctx, "p1", "orders", offset, limit, max, func(t core.Transaction) error {
+			if t.Partner != "p1" {
+				return fmt.Errorf("order %s of %s", t.ID, t.Partner)
+			}
+			out = append(out, t.ID)
+			return nil
+		})
+		return out, total, err
+	}
+	for _, tc := range []struct {
+		offset, limit int
+		want          []string
+	}{
+		{0, 10, ids}, {0, 2, ids[:2]}, {2, 2, ids[2:4]}, {4, 2, ids[4:]}, {5, 2, []string{}}, {50, 1, []string{}},
+	} {
+		got, total, err := page(tc.offset, tc.limit, 0)
+		require.NoError(t, err)
+		assert.Equal(t, 5, total)
+		assert.Equal(t, tc.want, got, "offset %d limit %d", tc.offset, tc.limit)
+	}
+	got, total, err := page(0, 10, 5)
+	require.NoError(t, err, "as many orders as the bound")
+	assert.Equal(t, 5, total)
+	assert.Equal(t, ids, got)
+	_, _, err = page(0, 1, 4)
+	assert.Equal(t, core.ReasonTooManyOrders, core.ReasonOf(err))
+
+	// fn's error ends the page and is answered.
+	_, err = o.svc.OrderPage(ctx, "p1", "orders", 0, 10, 0, func(core.Transaction) error { return assert.AnError })
+	assert.ErrorContains(t, err, assert.AnError.Error())
 }

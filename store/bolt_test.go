@@ -100,7 +100,7 @@ func TestOpenCreatesEveryBucketAndStampsVersion(t *testing.T) {
 		assert.Equal(t, binary.BigEndian.AppendUint64(nil, store.SchemaVersion), v)
 		return nil
 	}))
-	assert.Equal(t, uint64(3), uint64(store.SchemaVersion))
+	assert.Equal(t, uint64(4), uint64(store.SchemaVersion))
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
@@ -115,7 +115,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 	_, err = store.Open(path, store.Options{})
 	require.ErrorIs(t, err, store.ErrNewerSchema)
-	assert.ErrorContains(t, err, "database 4, supported 3")
+	assert.ErrorContains(t, err, "database 5, supported 4")
 
 	// The refused file is left as it was.
 	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})

@@ -17,7 +17,11 @@ import (
 // schema 2 as they are, so the migration from 2 rewrites nothing; the bump is there so that an older
 // build, which would fail on every binary record it met, refuses the
 // database at Open instead.
-const SchemaVersion = 3
+//
+// Schema 4 leaves deleted transactions out of tx_by_partner and escapes the
+// partner and channel of its keys (partnerTxKey), so that the index alone
+// counts and pages a partner's orders.
+const SchemaVersion = 4
 
 // ErrNewerSchema is returned by Open for a database written by a newer
 // simgate: this build would misread it, and could corrupt it by writing.
@@ -67,7 +71,7 @@ var (
 	bktTransactions       = []byte("transactions")            // id -> Transaction
 	bktTxByKey            = []byte("tx_by_key")               // partner 0x00 channel 0x00 operation 0x00 partner tx id -> id
 	bktTxUnfinished       = []byte("tx_unfinished")           // CreatedAt, id -> "", Received transactions only
-	bktTxByPartner        = []byte("tx_by_partner")           // partner 0x00 channel 0x00 Seq, id -> "" (since schema 2)
+	bktTxByPartner        = []byte("tx_by_partner")           // partner 0x00 channel 0x00 Seq, id -> "", escaped parts, not deleted ones (since schema 2; see partnerTxKey)
 	bktHubs               = []byte("hubs")                    // id -> Hub (since schema 2)
 	bktHubsByPartner      = []byte("hubs_by_partner")         // partner 0x00 channel 0x00 CreatedAt, id -> "" (since schema 2)
 	bktDeliveries         = []byte("deliveries")              // id -> Delivery
@@ -173,7 +177,10 @@ func initSchema(btx *bbolt.Tx) error {
 // backup, outbox list and tx show with --db) reads as it is, without
 // migrating it, provided it has every bucket (see rebuildIndex):
 // the migrations from it on add no bucket and rewrite nothing a reader
-// needs (from 2 to 3 only the way records are written changed). So an
+// needs (from 2 to 3 only the way records are written changed; from 3 to
+// 4 tx_by_partner loses deleted transactions, which its one reader, the
+// order list of serve, skips anyway, and gets partner ids holding 0x00 or
+// 0x01 escaped; simgate check accepts either layout). So an
 // operator can check and back up a file with a new build before the first
 // serve upgrades it. An older file must be opened writable once.
 const oldestReadableAsIs = 2
@@ -204,9 +211,14 @@ var migrations = map[uint64]func(btx *bbolt.Tx) error{
 	// 3 reads the JSON transactions, deliveries, SIMs, numbers and
 	// subscriptions of 2 as they are.
 	2: func(*bbolt.Tx) error { return nil },
+	// 4's tx_by_partner: deleted transactions leave it, escaped parts.
+	3: func(btx *bbolt.Tx) error {
+		return rekey(btx, bktTransactions, bktTxByPartner, legacyPartnerTxKey, partnerTxKey)
+	},
 }
 
-// reindex fills a new 1:N index from the records of its primary bucket.
+// reindex fills a new 1:N index from the records of its primary bucket; a
+// record whose key is "" has no entry.
 func reindex[T any](btx *bbolt.Tx, primary, index []byte, key func(T) string) error {
 	idx := btx.Bucket(index)
 	return btx.Bucket(primary).ForEach(func(k, raw []byte) error {
@@ -214,8 +226,47 @@ func reindex[T any](btx *bbolt.Tx, primary, index []byte, key func(T) string) er
 		if err := decodeRecord(raw, &r); err != nil {
 			return fmt.Errorf("store: migrate %s %q: %w", primary, k, err)
 		}
+		if key(r) == "" {
+			return nil
+		}
 		return idx.Put([]byte(key(r)), []byte{})
 	})
+}
+
+// rekey moves the entries of a 1:N index whose key changed meaning from
+// old to cur ("" for no entry), touching only the records whose entry
+// differs: all the stale entries go first, so that no new entry is ever
+// taken for a stale one.
+func rekey[T any](btx *bbolt.Tx, primary, index []byte, old, cur func(T) string) error {
+	var stale, fresh []string
+	err := btx.Bucket(primary).ForEach(func(k, raw []byte) error {
+		var r T
+		if err := decodeRecord(raw, &r); err != nil {
+			return fmt.Errorf("store: migrate %s %q: %w", primary, k, err)
+		}
+		if o, c := old(r), cur(r); o != c {
+			stale = append(stale, o)
+			if c != "" {
+				fresh = append(fresh, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	idx := btx.Bucket(index)
+	for _, k := range stale {
+		if err := idx.Delete([]byte(k)); err != nil {
+			return err
+		}
+	}
+	for _, k := range fresh {
+		if err := idx.Put([]byte(k), []byte{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkSchemaVersion answers the stored schema version, 0 when the

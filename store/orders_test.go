@@ -122,7 +122,7 @@ func TestOlderFilesAreBroughtUpToDate(t *testing.T) {
 		refusal string
 		without []string
 	}{
-		{1, "database schema 1 is older than 3", []string{"tx_by_partner", "hubs", "hubs_by_partner", "sessions_by_expiry"}},
+		{1, "database schema 1 is older than 4", []string{"tx_by_partner", "hubs", "hubs_by_partner", "sessions_by_expiry"}},
 		{2, "open it with simgate serve or import once", []string{"sessions_by_expiry"}},
 	} {
 		t.Run(fmt.Sprint("schema ", tc.version), func(t *testing.T) {
@@ -149,6 +149,78 @@ func TestOlderFilesAreBroughtUpToDate(t *testing.T) {
 			assert.Equal(t, uint64(store.SchemaVersion), rep.SchemaVersion)
 		})
 	}
+}
+
+// A schema 3 file lists deleted orders in tx_by_partner and writes partner
+// ids as they are in its keys. A read-only open checks it clean as it is;
+// the first writable open takes the deleted orders out and escapes the
+// partner id holding 0x00, so that the index alone counts each partner's
+// orders right, and the file checks clean again.
+func TestSchema3IndexLosesDeletedOrders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "simgate.db")
+	db, err := store.Open(path, store.Options{})
+	require.NoError(t, err)
+	mk := func(id string, seq uint64, partner core.PartnerID, deleted bool) core.Transaction {
+		x := transaction(id, "m-"+id, core.TxSucceeded, sec(int(seq)))
+		x.Seq, x.Partner, x.Channel = seq, partner, core.ChannelTMF
+		if deleted {
+			x.DeletedAt = sec(100)
+		}
+		return x
+	}
+	xs := []core.Transaction{mk("a", 1, "demo-rsp", false), mk("b", 2, "demo-rsp", true), mk("c", 3, "demo-rsp", false),
+		mk("n", 4, "demo-rsp\x00tmf", false), mk("o", 5, "demo-rsp\x00tmf", true), mk("p", 6, "other", true)}
+	update(t, db, func(tx core.Tx) error { return putAll(tx.PutTransaction, xs...) })
+	// As schema 3 left it: one entry per transaction, parts as they are.
+	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
+		require.NoError(t, btx.DeleteBucket([]byte("tx_by_partner")))
+		b, err := btx.CreateBucket([]byte("tx_by_partner"))
+		require.NoError(t, err)
+		for _, x := range xs {
+			key := string(x.Partner) + "\x00" + string(x.Channel) + "\x00" + string(binary.BigEndian.AppendUint64(nil, x.Seq)) + x.ID
+			require.NoError(t, b.Put([]byte(key), []byte{}))
+		}
+		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 3))
+	}))
+	require.NoError(t, db.Close())
+
+	ro, err := store.Open(path, store.Options{ReadOnly: true})
+	require.NoError(t, err, "schema 3 is read as it is")
+	rep, err := ro.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+	assert.Equal(t, uint64(3), rep.SchemaVersion)
+	assert.Equal(t, []string{"a", "c"}, ids(listOf(t, ro, "demo-rsp", core.ChannelTMF, 0)), "the list reads past deleted orders")
+	require.NoError(t, ro.Close())
+
+	db, err = store.Open(path, store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	assert.Equal(t, 3, entries(t, db, "tx_by_partner"), "a, c and n")
+	count := func(partner core.PartnerID) (n int) {
+		view(t, db, func(tx core.Tx) (err error) {
+			n, err = tx.CountTransactionsOf(partner, core.ChannelTMF, 0)
+			return err
+		})
+		return n
+	}
+	assert.Equal(t, 2, count("demo-rsp"), "neither deleted orders nor another partner's counted")
+	assert.Equal(t, 1, count("demo-rsp\x00tmf"))
+	assert.Equal(t, 0, count("other"))
+	assert.Equal(t, []string{"a", "c"}, ids(listOf(t, db, "demo-rsp", core.ChannelTMF, 0)))
+	assert.Equal(t, []string{"n"}, ids(listOf(t, db, "demo-rsp\x00tmf", core.ChannelTMF, 0)))
+	var page []string
+	view(t, db, func(tx core.Tx) error {
+		return tx.TransactionsOfFrom("demo-rsp", core.ChannelTMF, 1, func(x core.Transaction) (bool, error) {
+			page = append(page, x.ID)
+			return true, nil
+		})
+	})
+	assert.Equal(t, []string{"c"}, page)
+	rep, err = db.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), rep.Details)
+	assert.Equal(t, uint64(store.SchemaVersion), rep.SchemaVersion)
 }
 
 func TestSessionsByExpiry(t *testing.T) {

@@ -51,12 +51,12 @@ func (t *tx) PutTransaction(x core.Transaction) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.pg.Exec(t.ctx, `INSERT INTO transactions (id, partner, channel, seq, key_operation, key_partner_tx_id, unfinished_ns, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	_, err = t.pg.Exec(t.ctx, `INSERT INTO transactions (id, partner, channel, seq, key_operation, key_partner_tx_id, unfinished_ns, deleted, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET partner = EXCLUDED.partner, channel = EXCLUDED.channel, seq = EXCLUDED.seq,
 			key_operation = EXCLUDED.key_operation, key_partner_tx_id = EXCLUDED.key_partner_tx_id,
-			unfinished_ns = EXCLUDED.unfinished_ns, data = EXCLUDED.data`,
-		b(x.ID), b(string(x.Partner)), b(string(x.Channel)), int64(x.Seq), keyOp, keyID, unfinished, raw)
+			unfinished_ns = EXCLUDED.unfinished_ns, deleted = EXCLUDED.deleted, data = EXCLUDED.data`,
+		b(x.ID), b(string(x.Partner)), b(string(x.Channel)), int64(x.Seq), keyOp, keyID, unfinished, !x.DeletedAt.IsZero(), raw)
 	return t.fail("put transaction", err)
 }
 
@@ -80,6 +80,13 @@ const pageSize = 256
 // TransactionsOf reads the partner's transactions a page at a time, so fn
 // may stop early cheaply and may use the transaction itself.
 func (t *tx) TransactionsOf(partner core.PartnerID, channel core.Channel, fn func(core.Transaction) (bool, error)) error {
+	return t.TransactionsOfFrom(partner, channel, 0, fn)
+}
+
+// TransactionsOfFrom is TransactionsOf whose first page starts skip rows
+// in: the OFFSET steps over them in transactions_by_partner, whose
+// entries are the listed (not deleted) transactions.
+func (t *tx) TransactionsOfFrom(partner core.PartnerID, channel core.Channel, skip int, fn func(core.Transaction) (bool, error)) error {
 	after := struct {
 		neg bool
 		seq int64
@@ -87,11 +94,12 @@ func (t *tx) TransactionsOf(partner core.PartnerID, channel core.Channel, fn fun
 	}{id: []byte{}}
 	first := true
 	for {
-		q := `SELECT seq < 0, seq, id, data FROM transactions WHERE partner = $1 AND channel = $2
-			ORDER BY seq < 0, seq, id LIMIT $3`
-		args := []any{b(string(partner)), b(string(channel)), pageSize}
+		q := `SELECT seq < 0, seq, id, data FROM transactions WHERE partner = $1 AND channel = $2 AND NOT deleted
+			ORDER BY seq < 0, seq, id LIMIT $3 OFFSET $4`
+		args := []any{b(string(partner)), b(string(channel)), pageSize, max(skip, 0)}
 		if !first {
-			q = `SELECT seq < 0, seq, id, data FROM transactions WHERE partner = $1 AND channel = $2
+			args = args[:3]
+			q = `SELECT seq < 0, seq, id, data FROM transactions WHERE partner = $1 AND channel = $2 AND NOT deleted
 				AND (seq < 0, seq, id) > ($4::boolean, $5::bigint, $6::bytea)
 				ORDER BY seq < 0, seq, id LIMIT $3`
 			args = append(args, after.neg, after.seq, after.id)
@@ -130,6 +138,20 @@ func (t *tx) TransactionsOf(partner core.PartnerID, channel core.Channel, fn fun
 		last := page[len(page)-1]
 		after.neg, after.seq, after.id = last.neg, last.seq, last.id
 	}
+}
+
+// CountTransactionsOf counts in transactions_by_partner (an index-only
+// scan once the table is vacuumed), up to max+1 rows.
+func (t *tx) CountTransactionsOf(partner core.PartnerID, channel core.Channel, max int) (int, error) {
+	var bound any // no bound
+	if max > 0 {
+		bound = int64(max) + 1
+	}
+	var n int
+	err := t.pg.QueryRow(t.ctx, `SELECT count(*) FROM (SELECT 1 FROM transactions
+		WHERE partner = $1 AND channel = $2 AND NOT deleted LIMIT $3) AS listed`,
+		b(string(partner)), b(string(channel)), bound).Scan(&n)
+	return n, t.fail("count transactions of "+string(partner), err)
 }
 
 func (t *tx) Delivery(id string) (core.Delivery, bool, error) {

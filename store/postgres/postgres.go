@@ -41,7 +41,7 @@ import (
 var migrations embed.FS
 
 // SchemaVersion is the newest migration this build carries.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // ErrNewerSchema is returned by Open for a database migrated by a newer
 // simgate: this build would misread it.

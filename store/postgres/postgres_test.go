@@ -267,8 +267,13 @@ func TestSequencesContinueFromTable(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	db, err := postgres.Open(ctx, dsn, postgres.Options{})
 	require.NoError(t, err)
-	// Back to what version 2 left: no sequences, values in the table.
-	_, err = db.Pool().Exec(ctx, `DROP TRIGGER sequences_moved ON sequences;
+	// Back to what version 2 left: no sequences, values in the table (and
+	// version 4 undone first).
+	_, err = db.Pool().Exec(ctx, `DROP INDEX transactions_by_partner;
+		ALTER TABLE transactions DROP COLUMN deleted;
+		CREATE INDEX transactions_by_partner ON transactions (partner, channel, (seq < 0), seq, id);
+		DELETE FROM simgate_schema_version WHERE version_id = 4;
+		DROP TRIGGER sequences_moved ON sequences;
 		DROP FUNCTION sequences_moved();
 		DROP SEQUENCE seq_transaction, seq_ban, seq_subscription;
 		DELETE FROM simgate_schema_version WHERE version_id = 3;
@@ -295,4 +300,69 @@ func TestSequencesContinueFromTable(t *testing.T) {
 	_, err = db.Pool().Exec(ctx, `INSERT INTO sequences (name, value) VALUES ('ban', 1)
 		ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value`)
 	assert.ErrorContains(t, err, "upgrade it")
+}
+
+// A database of schema version 3 had no deleted column: version 4 fills
+// it from each transaction's data, so that a deleted order leaves the
+// partner's list and its count, and PutTransaction keeps it after.
+func TestDeletedColumnFilledFromData(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	db, err := postgres.Open(ctx, dsn, postgres.Options{})
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	mk := func(id string, seq uint64, deleted bool) core.Transaction {
+		x := core.Transaction{ID: id, Seq: seq, Partner: "demo-rsp", Channel: core.ChannelTMF, Operation: "order", Status: core.TxSucceeded,
+			History: []core.TxEvent{{At: at, Status: core.TxReceived}}, CreatedAt: at, UpdatedAt: at}
+		if deleted {
+			x.DeletedAt = at.Add(time.Hour)
+		}
+		return x
+	}
+	require.NoError(t, db.Update(ctx, func(tx core.Tx) error {
+		return errors.Join(tx.PutTransaction(mk("a", 1, false)), tx.PutTransaction(mk("b", 2, true)), tx.PutTransaction(mk("c", 3, false)))
+	}))
+	// Back to what version 3 left: no deleted column, every row indexed.
+	_, err = db.Pool().Exec(ctx, `DROP INDEX transactions_by_partner;
+		ALTER TABLE transactions DROP COLUMN deleted;
+		CREATE INDEX transactions_by_partner ON transactions (partner, channel, (seq < 0), seq, id);
+		DELETE FROM simgate_schema_version WHERE version_id = 4`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	db, err = postgres.Open(ctx, dsn, postgres.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	listed := func() (ids []string, n int) {
+		require.NoError(t, db.View(ctx, func(tx core.Tx) error {
+			ids = nil
+			if err := tx.TransactionsOf("demo-rsp", core.ChannelTMF, func(x core.Transaction) (bool, error) {
+				ids = append(ids, x.ID)
+				return true, nil
+			}); err != nil {
+				return err
+			}
+			var err error
+			n, err = tx.CountTransactionsOf("demo-rsp", core.ChannelTMF, 0)
+			return err
+		}))
+		return ids, n
+	}
+	ids, n := listed()
+	assert.Equal(t, []string{"a", "c"}, ids)
+	assert.Equal(t, 2, n)
+	var deleted []string
+	rows, err := db.Pool().Query(ctx, "SELECT convert_from(id, 'UTF8') FROM transactions WHERE deleted ORDER BY id")
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		deleted = append(deleted, id)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"b"}, deleted)
+
+	require.NoError(t, db.Update(ctx, func(tx core.Tx) error { return tx.PutTransaction(mk("a", 1, true)) }))
+	ids, n = listed()
+	assert.Equal(t, []string{"c"}, ids)
+	assert.Equal(t, 1, n)
 }

@@ -40,6 +40,7 @@ func Contract(t *testing.T, open func(t *testing.T) core.Store) {
 		{"TransactionKey", contractTransactionKey},
 		{"UnfinishedTransactions", contractUnfinished},
 		{"TransactionsOf", contractTransactionsOf},
+		{"TransactionsOfFromAndCount", contractTransactionsOfFrom},
 		{"DeliveryQueues", contractDeliveries},
 		{"DueDeliveriesSkip", contractDueSkip},
 		{"Hubs", contractHubs},

@@ -108,6 +108,24 @@ func contractLongLists(t *testing.T, st core.Store) {
 	}
 	want = append(want, 1<<63-1, 1<<63, 1<<63+5, ^uint64(0))
 	assert.Equal(t, want, seqs)
+
+	// TransactionsOfFrom and CountTransactionsOf: the same list, skipped
+	// into and counted across pages.
+	for _, skip := range []int{0, 1, 255, 256, 257, 599, 600, 603, 604, 700} {
+		got := read(t, st, func(tx core.Tx) ([]uint64, error) {
+			out := []uint64{}
+			err := tx.TransactionsOfFrom("demo-rsp", core.ChannelTMF, skip, func(x core.Transaction) (bool, error) {
+				out = append(out, x.Seq)
+				return len(out) < 3, nil
+			})
+			return out, err
+		})
+		assert.Equal(t, want[min(skip, len(want)):min(skip+3, len(want))], got, "skip %d", skip)
+	}
+	for _, tc := range []struct{ max, want int }{{0, long + 4}, {-1, long + 4}, {long + 4, long + 4}, {long + 3, long + 4}, {300, 301}, {1, 2}} {
+		n := read(t, st, func(tx core.Tx) (int, error) { return tx.CountTransactionsOf("demo-rsp", core.ChannelTMF, tc.max) })
+		assert.Equal(t, tc.want, n, "max %d", tc.max)
+	}
 }
 
 // contractRewriteInOneUpdate: a record put twice (or put and deleted) in

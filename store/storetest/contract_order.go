@@ -324,6 +324,105 @@ func contractTransactionsOf(t *testing.T, st core.Store) {
 	assert.Equal(t, []core.TxStatus{core.TxReceived, core.TxSucceeded, core.TxReceived}, status)
 }
 
+// contractTransactionsOfFrom: TransactionsOfFrom is TransactionsOf past
+// its first skip transactions; CountTransactionsOf counts what
+// TransactionsOf lists, up to max+1. Neither lists nor counts a deleted
+// transaction (DeletedAt set), which comes back if it is put undeleted,
+// nor another partner's, whose id may begin with this one's and hold 0x00
+// and 0x01 bytes.
+func contractTransactionsOfFrom(t *testing.T, st core.Store) {
+	mk := func(id string, seq uint64, partner core.PartnerID, ch core.Channel) core.Transaction {
+		x := txn(id, "m-"+id, core.TxSucceeded, at(int(seq)))
+		x.Seq, x.Partner, x.Channel = seq, partner, ch
+		return x
+	}
+	update(t, st, func(tx core.Tx) error {
+		return putAll(tx.PutTransaction,
+			mk("e", 5, "demo-rsp", core.ChannelTMF), mk("a", 1, "demo-rsp", core.ChannelTMF),
+			mk("c", 3, "demo-rsp", core.ChannelTMF), mk("b", 2, "demo-rsp", core.ChannelTMF),
+			mk("d", 4, "demo-rsp", core.ChannelTMF), mk("m", 6, "demo-rsp", core.ChannelMVNX),
+			mk("n", 7, "demo-rsp\x00tmf", core.ChannelTMF), mk("o", 8, "demo-rsp\x01", core.ChannelTMF),
+			mk("p", 9, "demo-rsp\x00tmf\x00tmf", core.ChannelTMF), mk("q", 10, "demo-rs", core.ChannelTMF))
+	})
+	from := func(partner core.PartnerID, skip, max int) []string {
+		t.Helper()
+		return read(t, st, func(tx core.Tx) ([]string, error) {
+			out := []string{}
+			err := tx.TransactionsOfFrom(partner, core.ChannelTMF, skip, func(x core.Transaction) (bool, error) {
+				out = append(out, x.ID)
+				return max <= 0 || len(out) < max, nil
+			})
+			return out, err
+		})
+	}
+	count := func(partner core.PartnerID, max int) int {
+		t.Helper()
+		return read(t, st, func(tx core.Tx) (int, error) { return tx.CountTransactionsOf(partner, core.ChannelTMF, max) })
+	}
+	all := []string{"a", "b", "c", "d", "e"}
+	for skip := range 7 {
+		assert.Equal(t, all[min(skip, 5):], from("demo-rsp", skip, 0), "skip %d", skip)
+	}
+	assert.Equal(t, []string{"b", "c"}, from("demo-rsp", 1, 2), "fn stops the walk")
+	assert.Equal(t, all, from("demo-rsp", -1, 0), "a negative skip skips nothing")
+	assert.Equal(t, 5, count("demo-rsp", 0))
+	assert.Equal(t, 5, count("demo-rsp", 5))
+	assert.Equal(t, 5, count("demo-rsp", 4), "max+1: more than max")
+	assert.Equal(t, 3, count("demo-rsp", 2))
+	for partner, id := range map[core.PartnerID]string{"demo-rsp\x00tmf": "n", "demo-rsp\x01": "o", "demo-rsp\x00tmf\x00tmf": "p", "demo-rs": "q"} {
+		assert.Equal(t, []string{id}, from(partner, 0, 0), "%q", partner)
+		assert.Equal(t, 1, count(partner, 0), "%q", partner)
+	}
+	assert.Equal(t, 0, count("nobody", 0))
+	assert.Equal(t, []string{}, from("nobody", 0, 0))
+	assert.Equal(t, 1, read(t, st, func(tx core.Tx) (int, error) { return tx.CountTransactionsOf("demo-rsp", core.ChannelMVNX, 0) }))
+
+	// Deleting b and d takes them out of both; undeleting d brings it back.
+	setDeleted := func(id string, deleted bool) {
+		update(t, st, func(tx core.Tx) error {
+			x, _, err := tx.Transaction(id)
+			if err != nil {
+				return err
+			}
+			x.DeletedAt = time.Time{}
+			if deleted {
+				x.DeletedAt = at(100)
+			}
+			return tx.PutTransaction(x)
+		})
+	}
+	setDeleted("b", true)
+	setDeleted("d", true)
+	assert.Equal(t, []string{"a", "c", "e"}, from("demo-rsp", 0, 0))
+	assert.Equal(t, []string{"c", "e"}, from("demo-rsp", 1, 0))
+	assert.Equal(t, []string{"e"}, from("demo-rsp", 2, 0))
+	assert.Equal(t, 3, count("demo-rsp", 0))
+	assert.Equal(t, []string{"a", "c", "e"}, read(t, st, func(tx core.Tx) ([]string, error) {
+		out := []string{}
+		err := tx.TransactionsOf("demo-rsp", core.ChannelTMF, func(x core.Transaction) (bool, error) { out = append(out, x.ID); return true, nil })
+		return out, err
+	}), "TransactionsOf leaves deleted ones out too")
+	x, ok := lookup(t, st, func(tx core.Tx) (core.Transaction, bool, error) { return tx.Transaction("b") })
+	assert.True(t, ok, "the record stays")
+	assert.Equal(t, at(100), x.DeletedAt)
+	setDeleted("d", false)
+	assert.Equal(t, []string{"a", "c", "d", "e"}, from("demo-rsp", 0, 0))
+	assert.Equal(t, 4, count("demo-rsp", 0))
+
+	// A transaction stored deleted at once is never listed; the front end's
+	// error ends the walk.
+	update(t, st, func(tx core.Tx) error {
+		x := mk("f", 11, "demo-rsp", core.ChannelTMF)
+		x.DeletedAt = at(101)
+		return tx.PutTransaction(x)
+	})
+	assert.Equal(t, 4, count("demo-rsp", 0))
+	err := st.View(ctx, func(tx core.Tx) error {
+		return tx.TransactionsOfFrom("demo-rsp", core.ChannelTMF, 1, func(core.Transaction) (bool, error) { return true, assert.AnError })
+	})
+	assert.ErrorIs(t, err, assert.AnError)
+}
+
 func delivery(id, txID string, partner core.PartnerID, status core.DeliveryStatus, next, created time.Time) core.Delivery {
 	return core.Delivery{ID: id, Partner: partner, TxID: txID, Event: "activation.completed", URL: "https://partner.example/cb",
 		ContentType: "application/json", Body: []byte(`{"id":"` + id + `"}`), Accept: core.Accept2xx,
