@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -61,10 +62,12 @@ func TestMediaType(t *testing.T) {
 	}
 }
 
-// A list walks the partner's orders of this API: a bounded number of them,
-// so that one request's cost does not grow with the partner's history.
-// Past the bound the list is refused, saying how to read orders instead;
-// an order is still read by its id, with GET or the id filter.
+// A filtered list walks the partner's orders of this API: a bounded number
+// of them, so that one request's cost does not grow with the partner's
+// history. Past the bound the list is refused, saying how to read orders
+// instead; an order is still read by its id, with GET or the id filter.
+// The list without filters reads only its page, so it is not refused;
+// nor is the cancellation list's id filter, which reads one order.
 func TestListBound(t *testing.T) {
 	e := resttest.New(t, demoSecret, func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
 		tmf.New(svc, eng, log, tmf.Options{MaxScan: 3}).Register(e)
@@ -78,17 +81,21 @@ func TestListBound(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, path+": "+body)
 	}
 	ids = append(ids, create(t, e, demoKey, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"sub-404"}}]}`).ID)
-	for _, path := range []string{tmf.PathOrders, tmf.PathOrders + "?state=failed&limit=1", tmf.PathOrders + "?externalId=x", tmf.PathCancels} {
+	for _, path := range []string{tmf.PathOrders + "?externalId=x", tmf.PathOrders + "?state=failed&limit=1", tmf.PathOrders + "?orderDate=x&fields=state", tmf.PathCancels} {
 		status, _, body := e.Do(t, http.MethodGet, path, auth(demoKey), "")
 		require.Equal(t, http.StatusBadRequest, status, path+": "+body)
 		var got tmf.Error
 		require.NoError(t, json.Unmarshal([]byte(body), &got), body)
 		assert.Equal(t, "TOO_MANY_ORDERS", got.Code, path)
-		if path == tmf.PathOrders {
+		if path == tmf.PathOrders+"?externalId=x" {
 			resttest.Golden(t, "tmf", "err_too_many_orders", []byte(body))
 		}
 	}
-	status, h, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?id="+ids[3], auth(demoKey), "")
+	status, h, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?limit=2&fields=state", auth(demoKey), "")
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "4", h.Get("X-Total-Count"), "no filter: every order counted")
+	assert.Equal(t, "2", h.Get("X-Result-Count"))
+	status, h, body = e.Do(t, http.MethodGet, tmf.PathOrders+"?id="+ids[3], auth(demoKey), "")
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, "1", h.Get("X-Total-Count"))
 	status, h, body = e.Do(t, http.MethodGet, tmf.PathCancels+"?id=cancel-"+ids[3], auth(demoKey), "")
@@ -97,8 +104,109 @@ func TestListBound(t *testing.T) {
 	status, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"/"+ids[0], auth(demoKey), "")
 	require.Equal(t, http.StatusOK, status, body)
 	// Another partner's orders are not walked.
-	status, _, body = e.Do(t, http.MethodGet, tmf.PathOrders, auth(otherKey), "")
+	status, _, body = e.Do(t, http.MethodGet, tmf.PathOrders+"?state=failed", auth(otherKey), "")
 	require.Equal(t, http.StatusOK, status, body)
+}
+
+// The list without filters answers what a filtered walk matching every
+// order answers (the same pages, counts and items, deleted orders left
+// out) and goes on answering once the partner has more orders than a
+// filtered list may walk. Its own bound, on the orders it counts, is
+// far higher; past it the list is refused too.
+func TestUnfilteredListPastScanBound(t *testing.T) {
+	e := resttest.New(t, demoSecret, func(e *echo.Echo, svc *core.Service, eng *core.Engine, log *slog.Logger) {
+		tmf.New(svc, eng, log, tmf.Options{MaxScan: 4, MaxCount: 7}).Register(e)
+	})
+	failing := `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"sub-404"}}]}`
+	var ids []string
+	add := func(n int) {
+		for range n {
+			id := create(t, e, demoKey, failing).ID
+			settle(t, e, id) // failed, so that a page does not change between reads
+			ids = append(ids, id)
+		}
+	}
+	list := func(query string) (int, string, string, []map[string]any) {
+		t.Helper()
+		status, h, body := e.Do(t, http.MethodGet, tmf.PathOrders+query, auth(demoKey), "")
+		var items []map[string]any
+		if status == http.StatusOK {
+			require.NoError(t, json.Unmarshal([]byte(body), &items), body)
+		}
+		return status, h.Get("X-Total-Count"), h.Get("X-Result-Count"), items
+	}
+	idsOf := func(items []map[string]any) []string {
+		out := []string{}
+		for _, it := range items {
+			out = append(out, it["id"].(string))
+		}
+		return out
+	}
+	pages := []string{"", "?limit=2", "?offset=1&limit=2", "?offset=2&limit=2", "?offset=3&limit=5", "?offset=4",
+		"?offset=9&limit=1", "?limit=100&fields=state", "?offset=1&limit=1&fields=orderDate,state"}
+
+	add(5)
+	status, _, _ := e.Do(t, http.MethodDelete, tmf.PathOrders+"/"+ids[1], auth(demoKey), "")
+	require.Equal(t, http.StatusNoContent, status)
+	live := append([]string{ids[0]}, ids[2:]...)
+
+	// Four orders left: the filtered walk still reads them all, and its
+	// filter matches every one of them.
+	for _, page := range pages {
+		filtered := "?state=failed"
+		if page != "" {
+			filtered += "&" + page[1:]
+		}
+		ws, wt, wr, want := list(filtered)
+		require.Equal(t, http.StatusOK, ws, filtered)
+		gs, gt, gr, got := list(page)
+		require.Equal(t, http.StatusOK, gs, page)
+		assert.Equal(t, "4", gt, page)
+		assert.Equal(t, wt, gt, page)
+		assert.Equal(t, wr, gr, page)
+		assert.Equal(t, want, got, page)
+	}
+	_, _, _, all := list("")
+	assert.Equal(t, live, idsOf(all), "submission order, the deleted order left out")
+
+	// Seven orders: past the walk's bound, not past the count's.
+	add(3)
+	live = append(live, ids[5:]...)
+	status, _, _, _ = list("?state=failed")
+	assert.Equal(t, http.StatusBadRequest, status, "a filtered list walks at most MaxScan orders")
+	for _, tc := range []struct {
+		query string
+		ids   []string
+	}{
+		{"", live},
+		{"?limit=3", live[:3]},
+		{"?offset=3&limit=3", live[3:6]},
+		{"?offset=6&limit=3", live[6:]},
+		{"?offset=7", []string{}},
+	} {
+		status, total, count, items := list(tc.query)
+		require.Equal(t, http.StatusOK, status, tc.query)
+		assert.Equal(t, "7", total, tc.query)
+		assert.Equal(t, strconv.Itoa(len(tc.ids)), count, tc.query)
+		assert.Equal(t, tc.ids, idsOf(items), tc.query)
+	}
+	// Each item is the order as read by its id.
+	for _, it := range all {
+		status, _, body := e.Do(t, http.MethodGet, tmf.PathOrders+"/"+it["id"].(string), auth(demoKey), "")
+		require.Equal(t, http.StatusOK, status, body)
+		var one map[string]any
+		require.NoError(t, json.Unmarshal([]byte(body), &one), body)
+		assert.Equal(t, one, it)
+	}
+
+	// Eight: past the count's bound too.
+	add(1)
+	status, _, body := e.Do(t, http.MethodGet, tmf.PathOrders+"?limit=1", auth(demoKey), "")
+	require.Equal(t, http.StatusBadRequest, status, body)
+	var got tmf.Error
+	require.NoError(t, json.Unmarshal([]byte(body), &got), body)
+	assert.Equal(t, "TOO_MANY_ORDERS", got.Code)
+	assert.Contains(t, got.Message, "counts at most 7 orders")
 }
 
 // An operator reading the log learns who was refused and why, in core's

@@ -47,8 +47,9 @@ func Describe(d *openapi.Doc) {
 	d.Add(openapi.Op{
 		Method: http.MethodGet, Path: PathOrders, OperationID: "listProductOrder", Tags: tags, Security: sec,
 		Summary: "List the partner's product orders, oldest first",
-		Description: "Every attribute, or with fields= id, href and those named. A list walks at most " + strconv.Itoa(core.MaxOrderScan) +
-			" of the partner's orders; past that it answers 400 TOO_MANY_ORDERS (read orders by id).",
+		Description: "Every attribute, or with fields= id, href and those named. Without filters (id, state, orderDate, externalId) a list " +
+			"reads only its page and counts at most " + strconv.Itoa(core.MaxOrderKeys) + " orders; a filtered list walks at most " + strconv.Itoa(core.MaxOrderScan) +
+			" of the partner's orders. Past either it answers 400 TOO_MANY_ORDERS (read orders by id).",
 		Params: append([]openapi.Param{fields,
 			{Name: "id", In: "query"}, {Name: "state", In: "query", Schema: map[string]any{"type": "string", "enum": anyOf(orderStates)}},
 			{Name: "orderDate", In: "query", Description: "Exact orderDate, as answered."}, {Name: "externalId", In: "query"}}, paging...),

@@ -66,8 +66,12 @@ type Options struct {
 	// AllowPrivateCallbacks lets hub callbacks name loopback and private
 	// hosts (the sandbox); the sender checks again at dial time.
 	AllowPrivateCallbacks bool
-	// MaxScan bounds the orders a list walks (default core.MaxOrderScan).
+	// MaxScan bounds the orders a filtered list walks (default
+	// core.MaxOrderScan).
 	MaxScan int
+	// MaxCount bounds the orders an unfiltered list counts in the store's
+	// index (default core.MaxOrderKeys).
+	MaxCount int
 	// BaseURL is the server's public base URL (serve --base-url): hrefs,
 	// Location headers and events then name resources absolutely, which
 	// a listener needs. Empty: paths of this server.
@@ -90,6 +94,9 @@ func New(svc *core.Service, eng *core.Engine, log *slog.Logger, opts Options) *H
 	}
 	if opts.MaxScan <= 0 {
 		opts.MaxScan = core.MaxOrderScan
+	}
+	if opts.MaxCount <= 0 {
+		opts.MaxCount = core.MaxOrderKeys
 	}
 	v := views{base: strings.TrimRight(opts.BaseURL, "/")}
 	eng.Register(core.ChannelTMF, Renderer{v})
@@ -343,15 +350,28 @@ func (h *Handler) list(c echo.Context) error {
 		}
 		return q.Get("externalId") == cx.Order.ExternalID, nil
 	}
-	return h.answerList(c, q, fields, q.Get("id"), match, func(t core.Transaction) (any, error) { return h.orderView(t) })
+	return h.answerList(c, q, fields, q.Get("id"), unfiltered(q), match, func(t core.Transaction) (any, error) { return h.orderView(t) })
+}
+
+// unfiltered reports whether a list's query names no filter: only fields
+// and the page, so that every order of the partner matches.
+func unfiltered(q url.Values) bool {
+	for k := range q {
+		if k != "fields" && k != "offset" && k != "limit" {
+			return false
+		}
+	}
+	return true
 }
 
 // answerList answers the page (offset, limit) of the partner's orders that
 // match, each rendered and projected on fields, with X-Total-Count and
 // X-Result-Count. With the id filter (orderID: the id of the one order it
-// may name) it reads that order rather than walk them all; a walk reads at
-// most MaxScan orders.
-func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]bool, orderID string,
+// may name) it reads that order rather than walk them all. When every
+// order matches (all: no filter) the store counts them and reads only
+// the page (up to MaxCount orders); otherwise a walk reads at most MaxScan
+// orders.
+func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]bool, orderID string, all bool,
 	match func(core.Transaction) (bool, error), render func(core.Transaction) (any, error)) error {
 	offset, limit, err := page(q)
 	if err != nil {
@@ -379,7 +399,22 @@ func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]boo
 		items = append(items, v)
 		return true, nil
 	}
-	if q.Has("id") {
+	switch {
+	case all:
+		total, err = h.svc.OrderPage(ctx, partner, core.ChannelTMF, offset, limit, h.opts.MaxCount, func(t core.Transaction) error {
+			v, err := render(t)
+			if err == nil {
+				v, err = projection(v, fields)
+			}
+			if err == nil {
+				items = append(items, v)
+			}
+			return err
+		})
+		if err != nil {
+			return h.fail(c, h.tooMany(ctx, err, true))
+		}
+	case q.Has("id"):
 		t, err := h.svc.Order(ctx, partner, core.ChannelTMF, orderID)
 		if err == nil {
 			_, err = consider(t)
@@ -387,8 +422,10 @@ func (h *Handler) answerList(c echo.Context, q url.Values, fields map[string]boo
 		if err != nil && core.ReasonOf(err) != core.ReasonTxNotFound {
 			return h.fail(c, err)
 		}
-	} else if err := h.svc.Orders(ctx, partner, core.ChannelTMF, h.opts.MaxScan, consider); err != nil {
-		return h.fail(c, h.tooMany(ctx, err))
+	default:
+		if err := h.svc.Orders(ctx, partner, core.ChannelTMF, h.opts.MaxScan, consider); err != nil {
+			return h.fail(c, h.tooMany(ctx, err, false))
+		}
 	}
 	c.Response().Header().Set("X-Total-Count", strconv.Itoa(total))
 	c.Response().Header().Set("X-Result-Count", strconv.Itoa(len(items)))
@@ -571,17 +608,23 @@ func (h *Handler) listCancels(c echo.Context) error {
 	}
 	// A cancellation's id names its order: the id filter reads one order.
 	orderID, named := strings.CutPrefix(q.Get("id"), cancelPrefix)
-	return h.answerList(c, q, fields, orderID, func(t core.Transaction) (bool, error) {
+	// Only cancelled orders match: this list always walks (at most MaxScan).
+	return h.answerList(c, q, fields, orderID, false, func(t core.Transaction) (bool, error) {
 		return t.Status == core.TxCancelled && (!q.Has("id") || named), nil
 	}, func(t core.Transaction) (any, error) { return h.cancelView(t) })
 }
 
-// tooMany words a walk over the bound for the partner; other errors pass.
-func (h *Handler) tooMany(ctx context.Context, err error) error {
+// tooMany words a walk over the bound for the partner (counted: the
+// count of an unfiltered list); other errors pass.
+func (h *Handler) tooMany(ctx context.Context, err error, counted bool) error {
 	if core.ReasonOf(err) != core.ReasonTooManyOrders {
 		return err
 	}
 	h.log.WarnContext(ctx, "tmf list refused: too many orders to walk", "error", err.Error())
+	if counted {
+		return core.Errorf(core.KindInvalid, core.ReasonTooManyOrders, "", "A list counts at most %d orders and this API holds more of yours: "+
+			"read an order by its id (productOrder/{id}, or the id filter)", h.opts.MaxCount)
+	}
 	return core.Errorf(core.KindInvalid, core.ReasonTooManyOrders, "", "A list walks at most %d orders and this API holds more of yours: "+
 		"read an order by its id (productOrder/{id}, or the id filter)", h.opts.MaxScan)
 }
