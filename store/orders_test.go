@@ -282,3 +282,34 @@ func asOlderSchema(t *testing.T, db *store.DB, path string, version uint64, refu
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// Counting a partner's transactions and stepping over the first ones read
+// index keys only: a record that cannot be decoded is no obstacle unless
+// it is on the page.
+func TestSkippedTransactionsAreNotRead(t *testing.T) {
+	db := openDB(t)
+	var xs []core.Transaction
+	for i, id := range []string{"a", "b", "c"} {
+		x := transaction(id, "m-"+id, core.TxSucceeded, sec(i))
+		x.Seq, x.Channel = uint64(i+1), core.ChannelTMF
+		xs = append(xs, x)
+	}
+	update(t, db, func(tx core.Tx) error { return putAll(tx.PutTransaction, xs...) })
+	require.NoError(t, db.Bolt().Update(func(btx *bbolt.Tx) error {
+		return btx.Bucket([]byte("transactions")).Put([]byte("a"), []byte{0x01, 0xff, 0xff})
+	}))
+	view(t, db, func(tx core.Tx) error {
+		n, err := tx.CountTransactionsOf("demo-rsp", core.ChannelTMF, 0)
+		require.NoError(t, err)
+		assert.Equal(t, 3, n)
+		var got []string
+		require.NoError(t, tx.TransactionsOfFrom("demo-rsp", core.ChannelTMF, 1, func(x core.Transaction) (bool, error) {
+			got = append(got, x.ID)
+			return true, nil
+		}))
+		assert.Equal(t, []string{"b", "c"}, got)
+		assert.Error(t, tx.TransactionsOf("demo-rsp", core.ChannelTMF, func(core.Transaction) (bool, error) { return true, nil }),
+			"the damaged record is read when it is on the page")
+		return nil
+	})
+}
