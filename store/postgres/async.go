@@ -84,8 +84,11 @@ func (t *tx) TransactionsOf(partner core.PartnerID, channel core.Channel, fn fun
 }
 
 // TransactionsOfFrom is TransactionsOf whose first page starts skip rows
-// in: the OFFSET steps over them in transactions_by_partner, whose
-// entries are the listed (not deleted) transactions.
+// in. The OFFSET steps over them in transactions_by_partner, whose
+// entries are the listed (not deleted) transactions: it selects ids only,
+// so that it is an index-only scan, and the page's records are joined
+// back by id; selecting data with the OFFSET would read every skipped
+// row's record from the table.
 func (t *tx) TransactionsOfFrom(partner core.PartnerID, channel core.Channel, skip int, fn func(core.Transaction) (bool, error)) error {
 	after := struct {
 		neg bool
@@ -94,8 +97,10 @@ func (t *tx) TransactionsOfFrom(partner core.PartnerID, channel core.Channel, sk
 	}{id: []byte{}}
 	first := true
 	for {
-		q := `SELECT seq < 0, seq, id, data FROM transactions WHERE partner = $1 AND channel = $2 AND NOT deleted
-			ORDER BY seq < 0, seq, id LIMIT $3 OFFSET $4`
+		q := `SELECT t.seq < 0, t.seq, t.id, t.data FROM (SELECT id FROM transactions
+				WHERE partner = $1 AND channel = $2 AND NOT deleted
+				ORDER BY seq < 0, seq, id LIMIT $3 OFFSET $4) k
+			JOIN transactions t USING (id) ORDER BY t.seq < 0, t.seq, t.id`
 		args := []any{b(string(partner)), b(string(channel)), pageSize, max(skip, 0)}
 		if !first {
 			args = args[:3]

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -318,8 +319,13 @@ func TestDeletedColumnFilledFromData(t *testing.T) {
 		}
 		return x
 	}
+	// A record whose JSON holds \u0000 (a NUL in a string), which jsonb
+	// refuses: the migration still reads its deleted_at.
+	nul := mk("d", 4, true)
+	nul.CorrelationID = "c\x00d"
 	require.NoError(t, db.Update(ctx, func(tx core.Tx) error {
-		return errors.Join(tx.PutTransaction(mk("a", 1, false)), tx.PutTransaction(mk("b", 2, true)), tx.PutTransaction(mk("c", 3, false)))
+		return errors.Join(tx.PutTransaction(mk("a", 1, false)), tx.PutTransaction(mk("b", 2, true)), tx.PutTransaction(mk("c", 3, false)),
+			tx.PutTransaction(nul))
 	}))
 	// Back to what version 3 left: no deleted column, every row indexed.
 	_, err = db.Pool().Exec(ctx, `DROP INDEX transactions_by_partner;
@@ -359,7 +365,15 @@ func TestDeletedColumnFilledFromData(t *testing.T) {
 		deleted = append(deleted, id)
 	}
 	require.NoError(t, rows.Err())
-	assert.Equal(t, []string{"b"}, deleted)
+	assert.Equal(t, []string{"b", "d"}, deleted)
+
+	// An older simgate's write, which does not name the column, fails
+	// rather than listing an order it deleted.
+	_, err = db.Pool().Exec(ctx, `INSERT INTO transactions (id, partner, channel, seq, key_operation, key_partner_tx_id, unfinished_ns, data)
+		VALUES ('e', 'demo-rsp', 'tmf', 5, NULL, NULL, NULL, '{}')`)
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr)
+	assert.Equal(t, "23502", pgErr.Code, "not null violation: %v", err)
 
 	require.NoError(t, db.Update(ctx, func(tx core.Tx) error { return tx.PutTransaction(mk("a", 1, true)) }))
 	ids, n = listed()
