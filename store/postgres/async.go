@@ -86,9 +86,13 @@ func (t *tx) TransactionsOf(partner core.PartnerID, channel core.Channel, fn fun
 // TransactionsOfFrom is TransactionsOf whose first page starts skip rows
 // in. The OFFSET steps over them in transactions_by_partner, whose
 // entries are the listed (not deleted) transactions: it selects ids only,
-// so that it is an index-only scan, and the page's records are joined
-// back by id; selecting data with the OFFSET would read every skipped
-// row's record from the table.
+// so that it is an index-only scan, and each of the page's records is then
+// read by its id; selecting data with the OFFSET would read every skipped
+// row's record from the table. The LATERAL subquery, kept apart by its
+// OFFSET 0, makes those reads primary-key lookups in every plan: as a plain
+// join, a generic plan of the prepared statement hashed a scan of the
+// whole table instead (60-85 ms against 22 ms at offset 50,000 of 300,000
+// rows).
 func (t *tx) TransactionsOfFrom(partner core.PartnerID, channel core.Channel, skip int, fn func(core.Transaction) (bool, error)) error {
 	after := struct {
 		neg bool
@@ -97,10 +101,11 @@ func (t *tx) TransactionsOfFrom(partner core.PartnerID, channel core.Channel, sk
 	}{id: []byte{}}
 	first := true
 	for {
-		q := `SELECT t.seq < 0, t.seq, t.id, t.data FROM (SELECT id FROM transactions
+		q := `SELECT k.neg, k.seq, k.id, t.data FROM (SELECT seq < 0 AS neg, seq, id FROM transactions
 				WHERE partner = $1 AND channel = $2 AND NOT deleted
 				ORDER BY seq < 0, seq, id LIMIT $3 OFFSET $4) k
-			JOIN transactions t USING (id) ORDER BY t.seq < 0, t.seq, t.id`
+			CROSS JOIN LATERAL (SELECT data FROM transactions t WHERE t.id = k.id OFFSET 0) t
+			ORDER BY k.neg, k.seq, k.id`
 		args := []any{b(string(partner)), b(string(channel)), pageSize, max(skip, 0)}
 		if !first {
 			args = args[:3]
