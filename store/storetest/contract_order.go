@@ -258,14 +258,20 @@ func contractUnfinished(t *testing.T, st core.Store) {
 	assert.Equal(t, []string{"f", "a"}, unfinished(0))
 }
 
+// partnerTxn is transaction id of partner on ch, Seq seq, created at.
+func partnerTxn(id string, seq uint64, partner core.PartnerID, ch core.Channel, status core.TxStatus, created time.Time) core.Transaction {
+	x := txn(id, "m-"+id, status, created)
+	x.Seq, x.Partner, x.Channel = seq, partner, ch
+	return x
+}
+
 // contractTransactionsOf: a partner's transactions of one channel by Seq
 // (not id, not time), until fn answers false; fn's error ends the walk
 // and is answered.
 func contractTransactionsOf(t *testing.T, st core.Store) {
+	// Times run against Seq, which alone orders the list.
 	mk := func(id string, seq uint64, partner core.PartnerID, ch core.Channel) core.Transaction {
-		x := txn(id, "m-"+id, core.TxReceived, at(100-int(seq)))
-		x.Seq, x.Partner, x.Channel = seq, partner, ch
-		return x
+		return partnerTxn(id, seq, partner, ch, core.TxReceived, at(100-int(seq)))
 	}
 	update(t, st, func(tx core.Tx) error {
 		return putAll(tx.PutTransaction,
@@ -332,9 +338,7 @@ func contractTransactionsOf(t *testing.T, st core.Store) {
 // and 0x01 bytes.
 func contractTransactionsOfFrom(t *testing.T, st core.Store) {
 	mk := func(id string, seq uint64, partner core.PartnerID, ch core.Channel) core.Transaction {
-		x := txn(id, "m-"+id, core.TxSucceeded, at(int(seq)))
-		x.Seq, x.Partner, x.Channel = seq, partner, ch
-		return x
+		return partnerTxn(id, seq, partner, ch, core.TxSucceeded, at(int(seq)))
 	}
 	update(t, st, func(tx core.Tx) error {
 		return putAll(tx.PutTransaction,
