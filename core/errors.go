@@ -135,7 +135,6 @@ const (
 	ReasonSQIDBlank               Reason = "SQ_ID_BLANK"
 	ReasonSQIDNotNumeric          Reason = "SQ_ID_NOT_NUMERIC"
 	ReasonSQNotFound              Reason = "SQ_NOT_FOUND"
-	ReasonSQAccessDenied          Reason = "SQ_ACCESS_DENIED" // retired (tenant isolation): another RSP's SQ is SQ_NOT_FOUND
 	ReasonSQStatus                Reason = "SQ_STATUS_NOT_READY"
 	ReasonServiceIdentifierBlank  Reason = "SERVICE_IDENTIFIER_BLANK"
 	ReasonServiceIdentifierFormat Reason = "SERVICE_IDENTIFIER_INVALID"
@@ -149,12 +148,10 @@ const (
 	ReasonServiceIdentAllocated   Reason = "SERVICE_IDENTIFIER_ALLOCATED"
 	ReasonOrderNotFound           Reason = "ORDER_NOT_FOUND"
 	ReasonOrderNotFinalised       Reason = "ORDER_NOT_FINALISED"
-	ReasonOrderAccessDenied       Reason = "ORDER_ACCESS_DENIED" // retired (tenant isolation): another RSP's order is ORDER_NOT_FOUND
 
 	// Products.
 	ReasonProductIDNotNumeric    Reason = "PRODUCT_ID_NOT_NUMERIC"
 	ReasonProductNotFound        Reason = "PRODUCT_NOT_FOUND"
-	ReasonProductNotAccessible   Reason = "PRODUCT_NOT_ACCESSIBLE" // retired (tenant isolation): another RSP's product is PRODUCT_NOT_FOUND
 	ReasonProductNoCategory      Reason = "PRODUCT_NO_CATEGORY"
 	ReasonProductOtherCategory   Reason = "PRODUCT_CATEGORY_MISMATCH"
 	ReasonProductAmbiguous       Reason = "PRODUCT_AMBIGUOUS"

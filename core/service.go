@@ -363,8 +363,9 @@ func checkOrder(q SQ, caller PartnerID) error {
 }
 
 // resolveProduct applies the product rule: an explicit product must be the
-// caller's (another's reads as not found) and of the service type's category; otherwise the caller's only
-// SIM-card product of that category is used.
+// caller's (another's reads as not found) and of the service type's
+// category; otherwise the caller's only SIM-card product of that category
+// is used.
 func resolveProduct(tx Tx, caller PartnerID, st ServiceType, id int64) (*Product, error) {
 	if id != 0 {
 		p, ok, err := tx.Product(id)
