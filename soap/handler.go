@@ -2,10 +2,8 @@ package soap
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"simgate/core"
+	"simgate/rest"
 	"simgate/wsdl"
 	"simgate/wsdl/authentication"
 	"simgate/wsdl/services"
@@ -94,23 +93,9 @@ func (h *Handler) dispatch(c echo.Context, serve func(echo.Context, *request) er
 // than SOAP's: text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2, which
 // the envelope check then refuses by name, more helpfully than a media
 // type would). A body without Content-Type is read as XML: legacy clients
-// send none. More than one Content-Type line names no one type.
+// send none (see rest.CheckBodyType).
 func checkContentType(r *http.Request) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	values := r.Header.Values(echo.HeaderContentType)
-	if len(values) == 0 || len(values) == 1 && strings.TrimSpace(values[0]) == "" {
-		return nil
-	}
-	if len(values) == 1 {
-		// The media type is answered even when a parameter is malformed.
-		mt, _, err := mime.ParseMediaType(values[0])
-		if (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) && (mt == "text/xml" || mt == "application/soap+xml") {
-			return nil
-		}
-	}
-	return core.Errorf(core.KindInvalid, core.ReasonMediaType, "content_type", "Content-Type must be text/xml (SOAP 1.1)")
+	return rest.CheckBodyType(r, "text/xml (SOAP 1.1)", func(mt string) bool { return mt == "text/xml" || mt == "application/soap+xml" })
 }
 
 // readBody reads the body within limit. A declared length over the limit
